@@ -1,0 +1,3 @@
+from downwatch.cli import main
+
+raise SystemExit(main())

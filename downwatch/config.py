@@ -1,0 +1,172 @@
+"""One settings object, typed, loaded once at start, every key documented.
+
+Sources, in order of precedence: environment variables, then the TOML file named by ``--config`` or
+``$DOWNWATCH_CONFIG``, then the defaults below. Each field's comment is its documentation; the README's
+configuration table is generated from the same metadata (``downwatch.config.describe()``).
+
+In TOML, keys are the field names (``port = 8080``); source settings live under ``[sources.NAME]``.
+In the environment, keys are ``DOWNWATCH_`` + the upper-cased field name (``DOWNWATCH_PORT=8080``),
+except ``DATABASE_URL``, which is read under that conventional name.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from downwatch.errors import ConfigError
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    return field(metadata={"doc": text}, **kw)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = _doc(
+        "PostgreSQL DSN (env DATABASE_URL). Unset: `demo` starts an embedded PostgreSQL; `serve` refuses.",
+        default=None)
+    host: str = _doc("Address the HTTP API listens on.", default="127.0.0.1")
+    port: int = _doc("Port the HTTP API listens on (0 picks a free one).", default=8080)
+    bucket_seconds: int = _doc("Width of a count bucket in seconds (the detector's time step).", default=60)
+    tick_seconds: float = _doc("How often the live detector scores the latest bucket.", default=5.0)
+    retention_days: int = _doc("Signals older than this are dropped (whole daily partitions).", default=90)
+    hash_key: str | None = _doc(
+        "Secret key for hashing author ids and client addresses (HMAC-SHA256). Required by `serve`; "
+        "`demo` and tests generate a throw-away key. Never logged.", default=None)
+    admin_token: str | None = _doc(
+        "Bearer token for admin routes (catalog edits, source control). Unset: admin routes answer 403. "
+        "Never logged.", default=None)
+    catalog_path: Path | None = _doc(
+        "A TOML file of services that adds to or overrides the bundled catalog (same format).", default=None)
+    data_dir: Path | None = _doc(
+        "Where the embedded PostgreSQL keeps its data (default: the user's cache directory).", default=None)
+    pool_min_size: int = _doc("Fewest connections the database pool keeps open.", default=2)
+    pool_max_size: int = _doc("Most connections the database pool opens.", default=10)
+    log_level: str = _doc("Logging level: DEBUG, INFO, WARNING or ERROR.", default="INFO")
+    cors_origins: tuple[str, ...] = _doc(
+        "Origins allowed to call the public read API from a browser (`*` for any).", default=("*",))
+    report_window_seconds: int = _doc(
+        "A client's reports of one service count once per this window.", default=900)
+    report_rate_per_minute: int = _doc("Reports a single client may submit per minute.", default=10)
+    report_global_rate_per_second: int = _doc(
+        "Reports accepted per second across all clients before answering 429.", default=5000)
+    max_body_bytes: int = _doc("Largest request body accepted, in bytes.", default=16_384)
+    sources: dict[str, dict[str, Any]] = _doc(
+        "Per-source settings, `[sources.NAME]` tables in TOML (see ingest/README.md); empty: none run.",
+        default_factory=dict)
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+_ENV_NAMES = {"database_url": "DATABASE_URL"}
+
+
+def env_name(key: str) -> str:
+    return _ENV_NAMES.get(key, f"DOWNWATCH_{key.upper()}")
+
+
+def describe() -> list[tuple[str, str, str, str]]:
+    """(key, environment variable, default, documentation) for every setting."""
+    rows = []
+    for f in fields(Settings):
+        if f.default is not MISSING:
+            default = repr(f.default)
+        elif f.default_factory is not MISSING:
+            default = repr(f.default_factory())
+        else:
+            default = "required"
+        rows.append((f.name, env_name(f.name), default, f.metadata["doc"]))
+    return rows
+
+
+def _coerce(key: str, annotation: str, value: Any, origin: str) -> Any:
+    """Turn a TOML or environment value into the field's type, or explain why it cannot be."""
+    try:
+        if annotation in ("int",):
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        if annotation == "float":
+            return float(value)
+        if annotation in ("str", "str | None"):
+            return None if value in ("", None) else str(value)
+        if annotation == "Path | None":
+            return None if value in ("", None) else Path(str(value)).expanduser()
+        if annotation == "tuple[str, ...]":
+            if isinstance(value, str):
+                return tuple(part.strip() for part in value.split(",") if part.strip())
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return tuple(value)
+            raise ValueError
+        if annotation == "dict[str, dict[str, Any]]":
+            if isinstance(value, str):
+                import json
+
+                value = json.loads(value)
+            if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
+                return value
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{origin}: {key} = {value!r} is not a valid {annotation}") from exc
+    raise ConfigError(f"{origin}: {key} has an unsupported type {annotation}")
+
+
+def _validate(settings: Settings) -> None:
+    checks = [
+        (1 <= settings.port + 1 <= 65536, "port must be between 0 and 65535"),
+        (settings.bucket_seconds >= 1 and 86400 % settings.bucket_seconds == 0,
+         "bucket_seconds must divide a day (for example 60 or 300)"),
+        (settings.tick_seconds > 0, "tick_seconds must be positive"),
+        (settings.retention_days >= 1, "retention_days must be at least 1"),
+        (1 <= settings.pool_min_size <= settings.pool_max_size,
+         "pool_min_size must be at least 1 and at most pool_max_size"),
+        (settings.log_level.upper() in ("DEBUG", "INFO", "WARNING", "ERROR"),
+         "log_level must be DEBUG, INFO, WARNING or ERROR"),
+        (settings.report_window_seconds >= 1, "report_window_seconds must be positive"),
+        (settings.report_rate_per_minute >= 1, "report_rate_per_minute must be positive"),
+        (settings.report_global_rate_per_second >= 1, "report_global_rate_per_second must be positive"),
+        (settings.max_body_bytes >= 256, "max_body_bytes must be at least 256"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise ConfigError(message)
+    if settings.catalog_path is not None and not settings.catalog_path.is_file():
+        raise ConfigError(f"catalog_path {settings.catalog_path} does not exist; fix the path or unset it")
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None,
+                  environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file and the environment once, validate, and return the settings."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    annotations = {f.name: str(f.type) for f in fields(Settings)}
+    path = config_file or env.get("DOWNWATCH_CONFIG")
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} not found; check --config or DOWNWATCH_CONFIG") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
+        for key, value in data.items():
+            if key not in annotations:
+                raise ConfigError(f"config file {path}: unknown setting {key!r} "
+                                  f"(known: {', '.join(sorted(annotations))})")
+            values[key] = _coerce(key, annotations[key], value, f"config file {path}")
+    for key, annotation in annotations.items():
+        name = env_name(key)
+        if name in env:
+            values[key] = _coerce(key, annotation, env[name], f"environment {name}")
+    values.update(overrides)
+    settings = Settings(**values)
+    _validate(settings)
+    return settings
