@@ -1,0 +1,115 @@
+"""Storing signals: idempotent on (source, external_id), with per-bucket counts kept in step.
+
+Call ``insert_signals`` inside the caller's transaction when other writes (an ingest cursor) must
+commit atomically with the signals; on its own it opens one.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+import asyncpg
+
+from downwatch.records import Signal
+
+INSERT_KEYS = """
+INSERT INTO signal_keys (source, external_id, observed_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+ON CONFLICT DO NOTHING
+RETURNING source, external_id
+"""
+
+INSERT_SIGNALS = """
+INSERT INTO signals (source, external_id, service, kind, problem, location, weight, observed_at,
+                     author_hash, evidence)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::real[], $8::timestamptz[], $9::text[], $10::jsonb[])
+"""
+
+UPSERT_COUNTS = """
+INSERT INTO counts (service, bucket, kind, problem, n, weight, reporters)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int[],
+                     $6::float8[], $7::int[])
+ON CONFLICT (service, bucket, kind, problem) DO UPDATE
+SET n = counts.n + EXCLUDED.n,
+    weight = counts.weight + EXCLUDED.weight,
+    reporters = counts.reporters + EXCLUDED.reporters
+"""
+
+UPSERT_LOCATION_COUNTS = """
+INSERT INTO location_counts (service, bucket, location, n)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::int[])
+ON CONFLICT (service, bucket, location) DO UPDATE SET n = location_counts.n + EXCLUDED.n
+"""
+
+ENSURE_PARTITION = "SELECT downwatch_ensure_signal_partition($1::date)"
+
+
+def bucket_of(at: datetime, bucket_seconds: int) -> datetime:
+    """The start of the bucket holding ``at`` (UTC)."""
+    if at.tzinfo is None:
+        raise ValueError("signal times must be timezone-aware")
+    epoch = int(at.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % bucket_seconds, tz=UTC)
+
+
+async def ensure_partitions(conn: asyncpg.Connection, days: Sequence[date]) -> None:
+    for day in sorted(set(days)):
+        await conn.fetchval(ENSURE_PARTITION, day)
+
+
+async def insert_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
+                         bucket_seconds: int = 60) -> int:
+    """Store the signals not stored before and add them to the counts; return how many were new."""
+    if not signals:
+        return 0
+    if not conn.is_in_transaction():
+        async with conn.transaction():
+            return await insert_signals(conn, signals, bucket_seconds=bucket_seconds)
+    unique: dict[tuple[str, str], Signal] = {}
+    for signal in signals:
+        unique.setdefault((signal.source, signal.external_id), signal)
+    batch = sorted(unique.values(), key=lambda s: (s.source, s.external_id))
+    rows = await conn.fetch(INSERT_KEYS, [s.source for s in batch], [s.external_id for s in batch],
+                            [s.observed_at for s in batch])
+    new_keys = {(r["source"], r["external_id"]) for r in rows}
+    fresh = [s for s in batch if (s.source, s.external_id) in new_keys]
+    if not fresh:
+        return 0
+    await ensure_partitions(conn, [s.observed_at.astimezone(UTC).date() for s in fresh])
+    await conn.execute(
+        INSERT_SIGNALS,
+        [s.source for s in fresh], [s.external_id for s in fresh], [s.service for s in fresh],
+        [str(s.kind) for s in fresh], [str(s.problem) for s in fresh], [s.location for s in fresh],
+        [s.weight for s in fresh], [s.observed_at for s in fresh], [s.author_hash for s in fresh],
+        [s.evidence for s in fresh])
+    await _add_counts(conn, fresh, bucket_seconds)
+    return len(fresh)
+
+
+async def _add_counts(conn: asyncpg.Connection, fresh: Sequence[Signal], bucket_seconds: int) -> None:
+    totals: dict[tuple[str, datetime, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+    places: dict[tuple[str, datetime, str], int] = defaultdict(int)
+    for s in fresh:
+        bucket = bucket_of(s.observed_at, bucket_seconds)
+        total = totals[(s.service, bucket, str(s.kind), str(s.problem))]
+        total[0] += 1
+        total[1] += s.weight
+        total[2] += 1 if s.author_hash else 0
+        if s.location:
+            places[(s.service, bucket, s.location)] += 1
+    keys = sorted(totals)
+    await conn.execute(UPSERT_COUNTS, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
+                       [k[3] for k in keys], [int(totals[k][0]) for k in keys],
+                       [float(totals[k][1]) for k in keys], [int(totals[k][2]) for k in keys])
+    if places:
+        pkeys = sorted(places)
+        await conn.execute(UPSERT_LOCATION_COUNTS, [k[0] for k in pkeys], [k[1] for k in pkeys],
+                           [k[2] for k in pkeys], [places[k] for k in pkeys])
+
+
+def partition_days_around(now: datetime, ahead: int = 1) -> list[date]:
+    today = now.astimezone(UTC).date()
+    return [today + timedelta(days=i) for i in range(ahead + 1)]

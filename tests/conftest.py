@@ -1,0 +1,82 @@
+"""Shared fixtures: a real PostgreSQL for every test run.
+
+With DATABASE_URL set, the run creates its own database on that server and drops it afterwards.
+Without it, the run starts a throw-away embedded PostgreSQL in a temporary directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from downwatch.pgembed import EmbeddedPostgres
+from downwatch.store.databases import create_database, drop_database, with_database
+from downwatch.store.migrate import upgrade
+from downwatch.store.pool import connect
+
+
+async def _create_migrated(admin_dsn: str, name: str) -> str:
+    dsn = await create_database(admin_dsn, name, replace=True)
+    conn = await connect(dsn)
+    try:
+        await upgrade(conn)
+    finally:
+        await conn.close()
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_dsn() -> Iterator[str]:
+    """A DSN to the server's `postgres` database: DATABASE_URL's server, or a throw-away one."""
+    configured = os.environ.get("DATABASE_URL")
+    if configured:
+        yield with_database(configured, "postgres")
+        return
+    root = Path(tempfile.mkdtemp(prefix="downwatch-test-pg-"))
+    os.chmod(root, 0o755)
+    server = EmbeddedPostgres(root / "pg" / "data")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_admin_dsn: str) -> Iterator[str]:
+    """A fresh, migrated database for this test run, dropped at the end."""
+    name = f"downwatch_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    dsn = asyncio.run(_create_migrated(postgres_admin_dsn, name))
+    try:
+        yield dsn
+    finally:
+        asyncio.run(drop_database(postgres_admin_dsn, name))
+
+
+@pytest.fixture
+def fresh_database_url(postgres_admin_dsn: str) -> Iterator[str]:
+    """A fresh, migrated database for one test, dropped after it."""
+    name = f"downwatch_t_{uuid.uuid4().hex[:12]}"
+    dsn = asyncio.run(_create_migrated(postgres_admin_dsn, name))
+    try:
+        yield dsn
+    finally:
+        asyncio.run(drop_database(postgres_admin_dsn, name))
+
+
+@pytest.fixture
+def empty_database_url(postgres_admin_dsn: str) -> Iterator[str]:
+    """A fresh database with no schema at all, dropped after the test."""
+    name = f"downwatch_e_{uuid.uuid4().hex[:12]}"
+    dsn = asyncio.run(create_database(postgres_admin_dsn, name, replace=True))
+    try:
+        yield dsn
+    finally:
+        asyncio.run(drop_database(postgres_admin_dsn, name))
