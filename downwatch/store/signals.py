@@ -61,16 +61,22 @@ async def ensure_partitions(conn: asyncpg.Connection, days: Sequence[date]) -> N
 
 
 async def insert_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
-                         bucket_seconds: int = 60) -> int:
-    """Store the signals not stored before and add them to the counts; return how many were new."""
+                         bucket_seconds: int = 60, not_before: datetime | None = None) -> int:
+    """Store the signals not stored before and add them to the counts; return how many were new.
+
+    Signals older than ``not_before`` (the retention horizon) are not stored.
+    """
     if not signals:
         return 0
     if not conn.is_in_transaction():
         async with conn.transaction():
-            return await insert_signals(conn, signals, bucket_seconds=bucket_seconds)
+            return await insert_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
     unique: dict[tuple[str, str], Signal] = {}
     for signal in signals:
-        unique.setdefault((signal.source, signal.external_id), signal)
+        if not_before is None or signal.observed_at >= not_before:
+            unique.setdefault((signal.source, signal.external_id), signal)
+    if not unique:
+        return 0
     batch = sorted(unique.values(), key=lambda s: (s.source, s.external_id))
     rows = await conn.fetch(INSERT_KEYS, [s.source for s in batch], [s.external_id for s in batch],
                             [s.observed_at for s in batch])

@@ -122,3 +122,24 @@ def test_bucket_of_floors_to_the_bucket() -> None:
     assert bucket_of(T0 + timedelta(seconds=300), 300) == T0 + timedelta(minutes=5)
     with pytest.raises(ValueError):
         bucket_of(datetime(2025, 1, 1), 60)
+
+
+async def test_retention_drops_old_partitions_and_refuses_expired_signals(fresh_database_url: str) -> None:
+    from downwatch.store.retention import apply_retention, horizon, partition_days
+
+    conn = await connect(fresh_database_url)
+    try:
+        now = T0 + timedelta(days=10)
+        old, recent = signal("old", T0), signal("new", now - timedelta(hours=1))
+        await insert_signals(conn, [old, recent])
+        dropped = await apply_retention(conn, now, retention_days=7)
+        assert dropped == [T0.date()]
+        assert await partition_days(conn) == [recent.observed_at.date()]
+        assert await conn.fetchval("SELECT count(*) FROM signals") == 1
+        assert await conn.fetchval("SELECT count(*) FROM signal_keys") == 1
+        assert await conn.fetchval("SELECT count(*) FROM counts") == 2
+        cutoff = horizon(now, 7)
+        assert await insert_signals(conn, [old], not_before=cutoff) == 0
+        assert await conn.fetchval("SELECT count(*) FROM signals") == 1
+    finally:
+        await conn.close()

@@ -62,6 +62,19 @@ BEGIN
 END;
 $$;
 
+CREATE FUNCTION downwatch_drop_signal_partition(day date) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    part text := 'signals_' || to_char(day, 'YYYYMMDD');
+BEGIN
+    IF to_regclass(part) IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE format('DROP TABLE %I', part);
+    RETURN true;
+END;
+$$;
+
 -- Per-bucket aggregates, maintained in the same transaction as the signals they count.
 -- `n` counts signals, `weight` sums their weights, `reporters` counts signals that carry an author
 -- (ingest keeps one signal per author per service per window, so this is distinct reporters).
@@ -127,6 +140,7 @@ CREATE TABLE incidents (
     body        jsonb NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
+CREATE UNIQUE INDEX incidents_service_detected ON incidents (service, detected_at);
 CREATE INDEX incidents_service_started ON incidents (service, started_at DESC);
 CREATE INDEX incidents_started ON incidents (started_at DESC);
 
