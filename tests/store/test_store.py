@@ -143,3 +143,22 @@ async def test_retention_drops_old_partitions_and_refuses_expired_signals(fresh_
         assert await conn.fetchval("SELECT count(*) FROM signals") == 1
     finally:
         await conn.close()
+
+
+async def test_catalog_sync_keeps_admin_edits(fresh_database_url: str) -> None:
+    from downwatch.records import Service
+    from downwatch.store.services import read_services, sync_catalog, upsert_admin_service
+
+    conn = await connect(fresh_database_url)
+    try:
+        bt = Service(slug="bt", name="BT", country="GB", category="broadband", aliases=("British Telecom",),
+                     domains=("bt.com",), handles=(), status_page=None)
+        ee = Service(slug="ee", name="EE", country="GB", category="mobile")
+        await sync_catalog(conn, [bt, ee])
+        await upsert_admin_service(conn, Service(slug="ee", name="EE Mobile", country="GB", category="mobile"))
+        await sync_catalog(conn, [bt, ee])
+        rows = {r["slug"]: r for r in await read_services(conn)}
+        assert rows["bt"]["aliases"] == ["British Telecom"] and rows["bt"]["handles"] == []
+        assert rows["ee"]["name"] == "EE Mobile" and rows["ee"]["origin"] == "admin"
+    finally:
+        await conn.close()
