@@ -144,7 +144,7 @@ class EmbeddedPostgres:
 
     def _start_pgserver(self) -> str:
         try:
-            import pgserver  # type: ignore[import-not-found]
+            import pgserver
         except ImportError as exc:
             raise StoreUnavailable(NO_SERVER_HELP) from exc
         self.data_dir.mkdir(parents=True, exist_ok=True)

@@ -155,7 +155,8 @@ async def test_catalog_sync_keeps_admin_edits(fresh_database_url: str) -> None:
                      domains=("bt.com",), handles=(), status_page=None)
         ee = Service(slug="ee", name="EE", country="GB", category="mobile")
         await sync_catalog(conn, [bt, ee])
-        await upsert_admin_service(conn, Service(slug="ee", name="EE Mobile", country="GB", category="mobile"))
+        renamed = Service(slug="ee", name="EE Mobile", country="GB", category="mobile")
+        await upsert_admin_service(conn, renamed)
         await sync_catalog(conn, [bt, ee])
         rows = {r["slug"]: r for r in await read_services(conn)}
         assert rows["bt"]["aliases"] == ["British Telecom"] and rows["bt"]["handles"] == []

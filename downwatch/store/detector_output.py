@@ -1,0 +1,152 @@
+"""What the detector writes each tick, and what it reads back: counts in, verdicts/scores/incidents out.
+
+The detector itself is pure; these functions move its inputs and outputs (plain rows and JSON-ready
+dicts) to and from PostgreSQL. One tick is written in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+READ_COUNTS = """
+SELECT service, bucket, kind, problem, n, weight, reporters FROM counts
+WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, service, kind, problem
+"""
+READ_LOCATION_COUNTS = """
+SELECT service, bucket, location, n FROM location_counts
+WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, service, location
+"""
+UPSERT_SCORES = """
+INSERT INTO scores (service, bucket, observed, expected, score, status)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::text[])
+ON CONFLICT (service, bucket) DO UPDATE
+SET observed = EXCLUDED.observed, expected = EXCLUDED.expected, score = EXCLUDED.score,
+    status = EXCLUDED.status
+"""
+UPSERT_VERDICTS = """
+INSERT INTO verdicts (service, status, since, body, updated_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::timestamptz[])
+ON CONFLICT (service) DO UPDATE
+SET status = EXCLUDED.status, since = EXCLUDED.since, body = EXCLUDED.body, updated_at = EXCLUDED.updated_at
+"""
+INSERT_CHANGE = """
+INSERT INTO verdict_changes (service, at, from_status, to_status, body) VALUES ($1, $2, $3, $4, $5)
+"""
+UPSERT_INCIDENT = """
+INSERT INTO incidents (service, status, severity, started_at, detected_at, peak_at, peak_count, ended_at,
+                       body, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+ON CONFLICT (service, detected_at) DO UPDATE
+SET status = EXCLUDED.status, severity = EXCLUDED.severity, started_at = EXCLUDED.started_at,
+    peak_at = EXCLUDED.peak_at, peak_count = EXCLUDED.peak_count, ended_at = EXCLUDED.ended_at,
+    body = EXCLUDED.body, updated_at = now()
+RETURNING id
+"""
+UPSERT_STATE = """
+INSERT INTO detector_state (service, bucket, state, updated_at)
+SELECT s.service, s.bucket, s.state, now()
+FROM unnest($1::text[], $2::timestamptz[], $3::bytea[]) AS s(service, bucket, state)
+ON CONFLICT (service) DO UPDATE SET bucket = EXCLUDED.bucket, state = EXCLUDED.state, updated_at = now()
+"""
+READ_STATE = "SELECT service, bucket, state FROM detector_state"
+READ_VERDICTS = "SELECT service, body FROM verdicts"
+LAST_SCORED_BUCKET = "SELECT max(bucket) FROM scores"
+FIRST_COUNT_BUCKET = "SELECT min(bucket) FROM counts"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRow:
+    service: str
+    bucket: datetime
+    observed: float
+    expected: float
+    score: float
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictChange:
+    service: str
+    at: datetime
+    from_status: str
+    to_status: str
+    body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class TickOutput:
+    """Everything one detector tick wants written."""
+
+    scores: list[ScoreRow] = field(default_factory=list)
+    verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    changes: list[VerdictChange] = field(default_factory=list)
+    incidents: list[dict[str, Any]] = field(default_factory=list)
+    states: dict[str, tuple[datetime, bytes]] = field(default_factory=dict)
+
+
+async def read_counts(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
+                      end: datetime) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """Counts and location counts for buckets in [start, end)."""
+    counts = await conn.fetch(READ_COUNTS, start, end)
+    places = await conn.fetch(READ_LOCATION_COUNTS, start, end)
+    return counts, places
+
+
+async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> dict[tuple[str, str], int]:
+    """Write one tick atomically; return incident ids keyed by (service, detected_at ISO)."""
+    ids: dict[tuple[str, str], int] = {}
+    async with conn.transaction():
+        if out.scores:
+            s = out.scores
+            await conn.execute(UPSERT_SCORES, [r.service for r in s], [r.bucket for r in s],
+                               [r.observed for r in s], [r.expected for r in s], [r.score for r in s],
+                               [r.status for r in s])
+        for incident in out.incidents:
+            row_id = await conn.fetchval(
+                UPSERT_INCIDENT, incident["service"], incident["status"], incident["severity"],
+                _time(incident["started_at"]), _time(incident["detected_at"]),
+                _time(incident.get("peak_at")), incident.get("peak_count"), _time(incident.get("ended_at")),
+                incident)
+            ids[(incident["service"], str(incident["detected_at"]))] = row_id
+        if out.verdicts:
+            services = sorted(out.verdicts)
+            bodies = [out.verdicts[name] for name in services]
+            await conn.execute(UPSERT_VERDICTS, services, [b["status"] for b in bodies],
+                               [_time(b.get("since")) for b in bodies], bodies,
+                               [_time(b["updated_at"]) for b in bodies])
+        for change in out.changes:
+            await conn.execute(INSERT_CHANGE, change.service, change.at, change.from_status,
+                               change.to_status, change.body)
+        if out.states:
+            names = sorted(out.states)
+            await conn.execute(UPSERT_STATE, names, [out.states[n][0] for n in names],
+                               [out.states[n][1] for n in names])
+    return ids
+
+
+def _time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+async def read_states(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, tuple[datetime, bytes]]:
+    return {r["service"]: (r["bucket"], bytes(r["state"])) for r in await conn.fetch(READ_STATE)}
+
+
+async def read_verdicts(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, dict[str, Any]]:
+    return {r["service"]: r["body"] for r in await conn.fetch(READ_VERDICTS)}
+
+
+async def last_scored_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
+    value: datetime | None = await conn.fetchval(LAST_SCORED_BUCKET)
+    return value
+
+
+async def first_count_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
+    value: datetime | None = await conn.fetchval(FIRST_COUNT_BUCKET)
+    return value
