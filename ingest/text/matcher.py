@@ -1,0 +1,146 @@
+"""Find the catalogue services a post names: names, aliases, domains, @handles and #hashtags.
+
+All names, aliases and domains go into one prefix-factored regex that runs once over the lower-cased
+post, so a post that names no service costs one regex search. Hashtags and handles are looked up in
+dictionaries after folding (``#VirginMediaDown`` → ``virginmedia``). Names that are also everyday
+words ("Sky", "Three", "Steam") count only with context: a nearby outage or service word, and no
+neighbour that gives the word its ordinary sense ("the sky", "three of us").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from downwatch.records import Service
+from ingest.text.failing import failing_service
+from ingest.text.match_rules import MatchRules
+from ingest.text.trie import compile_terms
+
+WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+_TAG = re.compile(r"[#@]([^\W_][\w]*)")
+_NON_ALNUM = re.compile(r"[^\w]+|_")
+
+
+def fold(term: str) -> str:
+    """Lower-case letters and digits only: "Virgin Media" → "virginmedia", "AT&T" → "att"."""
+    return _NON_ALNUM.sub("", term.casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One place in a post that names a service; ``via`` is name, domain, handle or hashtag."""
+
+    slug: str
+    start: int
+    end: int
+    via: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    start: int
+    end: int
+    text: str
+
+
+def _words(lower: str) -> list[_Word]:
+    return [_Word(m.start(), m.end(), m.group()) for m in WORD.finditer(lower)]
+
+
+class ServiceMatcher:
+    """Built once from the catalog; ``find`` and ``match`` are pure and thread-safe."""
+
+    def __init__(self, services: Iterable[Service], rules: MatchRules | None = None) -> None:
+        self.rules = rules or MatchRules.bundled()
+        self._owner: dict[str, str] = {}
+        self._domains: set[str] = set()
+        self._handles: dict[str, str] = {}
+        self._folded: dict[str, str] = {}
+        for service in services:
+            for term in (service.name, *service.aliases):
+                self._owner.setdefault(term.strip().lower(), service.slug)
+                self._folded.setdefault(fold(term), service.slug)
+            for domain in service.domains:
+                self._owner.setdefault(domain.lower(), service.slug)
+                self._domains.add(domain.lower())
+            for handle in service.handles:
+                self._handles.setdefault(handle.casefold(), service.slug)
+            self._folded.setdefault(fold(service.slug), service.slug)
+        self._folded.pop("", None)
+        self._terms = compile_terms(self._owner)
+
+    def match(self, text: str) -> str | None:
+        """The slug of the service the post says is failing (or names, when none fails), or None."""
+        mentions = self.find(text)
+        if not mentions:
+            return None
+        return failing_service(text.lower(), mentions, self.rules)
+
+    def find(self, text: str) -> list[Mention]:
+        """Every accepted mention, in text order."""
+        lower = text.lower()
+        found = self._tags(lower) if ("#" in text or "@" in text) else []
+        strong_slugs = {mention.slug for mention in found}
+        strong_spans = [(mention.start, mention.end) for mention in found]
+        words: list[_Word] | None = None
+        for hit in self._terms.finditer(lower):
+            start, end = hit.span()
+            if any(s <= start < e for s, e in strong_spans):
+                continue
+            term = hit.group()
+            slug = self._owner[term]
+            if term in self._domains:
+                found.append(Mention(slug, start, end, "domain"))
+                continue
+            if term in self.rules.strict_case and not text[start:end].isupper():
+                continue
+            if term in self.rules.ambiguous and slug not in strong_slugs:
+                if words is None:
+                    words = _words(lower)
+                if not self._in_context(text, start, end, words):
+                    continue
+            found.append(Mention(slug, start, end, "name"))
+        found.sort(key=lambda mention: mention.start)
+        return found
+
+    def _tags(self, lower: str) -> list[Mention]:
+        found = []
+        for hit in _TAG.finditer(lower):
+            body = hit.group(1)
+            if hit.group().startswith("@"):
+                slug = self._handles.get(body) or self._strip_lookup(body, (), self.rules.handle_suffixes)
+                via = "handle"
+            else:
+                slug = self._strip_lookup(body, self.rules.hashtag_prefixes, self.rules.hashtag_suffixes)
+                via = "hashtag"
+            if slug is not None:
+                found.append(Mention(slug, hit.start(), hit.end(), via))
+        return found
+
+    def _strip_lookup(self, body: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> str | None:
+        candidates = [body]
+        candidates += [body[len(p):] for p in prefixes if body.startswith(p) and len(body) > len(p)]
+        for candidate in list(candidates):
+            candidates += [candidate[: -len(s)] for s in suffixes
+                           if candidate.endswith(s) and len(candidate) > len(s)]
+        for candidate in candidates:
+            folded = fold(candidate)
+            if len(folded) >= 2 and folded in self._folded:
+                return self._folded[folded]
+        return None
+
+    def _in_context(self, text: str, start: int, end: int, words: list[_Word]) -> bool:
+        """Whether an everyday-word name at ``text[start:end]`` means the service here."""
+        rules = self.rules
+        before = [w.text for w in words if w.end <= start]
+        after = [w.text for w in words if w.start >= end]
+        capitalised = text[start].isupper()
+        if not capitalised and before and before[-1] in rules.other_sense_before:
+            return False
+        if after and after[0] in rules.other_sense_after:
+            return False
+        reach = 6 if capitalised else 2
+        nearby = before[-reach:] + after[:reach]
+        return any(word in rules.context for word in nearby)
