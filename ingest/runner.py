@@ -1,0 +1,153 @@
+"""Runs one source: fetch → parse → pipeline → store, with checkpoints, back-off and health.
+
+The signals of a batch and the cursor after it commit in one transaction, so a kill at any moment
+loses nothing (the uncommitted batch is fetched again from the old cursor) and doubles nothing
+(signals are unique on source + external id). A batch the store refused is kept and stored again
+before anything new is fetched, because a stream cannot always be asked for it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+import asyncpg
+
+from downwatch.records import Observation, Signal
+from downwatch.store.cursors import load_cursor, save_cursor
+from downwatch.store.health import record_error, record_success
+from downwatch.store.signals import insert_signals
+from ingest.sources.backoff import Backoff
+from ingest.sources.base import Cursor, FetchResult, Source, UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+class SignalPipeline(Protocol):
+    """What turns observations into signals (``ingest.text.pipeline.TextPipeline`` and friends)."""
+
+    def signals(self, observations: Sequence[Observation]) -> list[Signal]: ...
+
+
+@dataclass(slots=True)
+class Batch:
+    """A fetched batch on its way to the store."""
+
+    cursor: Cursor
+    more: bool
+    observations: list[Observation]
+    signals: list[Signal]
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOutcome:
+    fetched: int
+    stored: int
+    skipped: int
+    more: bool
+
+
+def lag_seconds(observations: Sequence[Observation], now: datetime) -> float | None:
+    """How far behind real time the newest observation of a batch is."""
+    if not observations:
+        return None
+    newest = max(o.observed_at for o in observations)
+    return max((now - newest).total_seconds(), 0.0)
+
+
+class SourceRunner:
+    def __init__(self, source: Source, pipeline: SignalPipeline, pool: asyncpg.Pool, *,
+                 backoff: Backoff | None = None, bucket_seconds: int = 60) -> None:
+        self.source = source
+        self._pipeline = pipeline
+        self._pool = pool
+        self._backoff = backoff or Backoff()
+        self._bucket_seconds = bucket_seconds
+        self._cursor: Cursor | None = None
+        self._cursor_loaded = False
+        self._pending: Batch | None = None
+
+    async def _load_cursor(self) -> Cursor | None:
+        if not self._cursor_loaded:
+            self._cursor = await load_cursor(self._pool, self.source.name)
+            self._cursor_loaded = True
+        return self._cursor
+
+    def _prepare(self, result: FetchResult) -> Batch:
+        parsed = self.source.parse(result.payload)
+        signals = self._pipeline.signals(parsed.observations) if parsed.observations else []
+        return Batch(result.cursor, result.more, parsed.observations, signals, list(parsed.skipped))
+
+    async def _store(self, batch: Batch) -> int:
+        async with self._pool.acquire() as conn, conn.transaction():
+            stored = await insert_signals(conn, batch.signals, bucket_seconds=self._bucket_seconds)
+            await save_cursor(conn, self.source.name, batch.cursor)
+        self._cursor = batch.cursor
+        return stored
+
+    async def run_once(self) -> BatchOutcome:
+        """Fetch and store one batch (or the batch the store refused last time)."""
+        if self._pending is None:
+            cursor = await self._load_cursor()
+            self._pending = self._prepare(await self.source.fetch(cursor))
+        batch = self._pending
+        stored = await self._store(batch)
+        self._pending = None
+        name = self.source.name
+        await record_success(self._pool, name, len(batch.observations),
+                             lag_seconds(batch.observations, datetime.now(UTC)))
+        if batch.skipped:
+            summary = f"skipped {len(batch.skipped)} malformed item(s); first: {batch.skipped[0]}"
+            log.warning("source %s: %s", name, summary)
+            await record_error(self._pool, name, summary)
+        return BatchOutcome(len(batch.observations), stored, len(batch.skipped), batch.more)
+
+    async def _note_failure(self, message: str) -> None:
+        try:
+            await record_error(self._pool, self.source.name, message)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("source %s: cannot record health (%s)", self.source.name, exc)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set. Failures back off and are recorded in health; none escape."""
+        attempt = 0
+        while not stop.is_set():
+            wait = self.source.poll_seconds
+            try:
+                outcome = await self.run_once()
+                attempt = 0
+                if outcome.more:
+                    wait = 0.0
+            except UpstreamError as exc:
+                attempt += 1
+                wait = self._backoff.delay(attempt, exc.retry_after)
+                log.warning("source %s: %s (%s; retry %d in %.1f s)", self.source.name, exc,
+                            type(exc).__name__, attempt, wait)
+                await self._note_failure(f"{type(exc).__name__}: {exc}")
+            except (asyncpg.PostgresError, OSError) as exc:
+                attempt += 1
+                wait = self._backoff.delay(attempt)
+                log.warning("source %s: store unavailable (%s); retry %d in %.1f s",
+                            self.source.name, exc, attempt, wait)
+                await self._note_failure(f"store: {exc}")
+            except Exception as exc:
+                attempt += 1
+                wait = self._backoff.delay(attempt)
+                self._pending = None
+                log.exception("source %s: unexpected failure; retry %d in %.1f s",
+                              self.source.name, attempt, wait)
+                await self._note_failure(f"unexpected {type(exc).__name__}: {exc}")
+            if wait > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+            else:
+                await asyncio.sleep(0)
+
+    async def close(self) -> None:
+        await self.source.close()

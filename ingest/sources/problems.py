@@ -1,0 +1,27 @@
+"""Which problem category an official component or incident name points at (status pages)."""
+
+from __future__ import annotations
+
+from downwatch.records import Problem
+
+_KEYWORDS: tuple[tuple[Problem, tuple[str, ...]], ...] = (
+    (Problem.LOGIN, ("login", "log in", "sign-in", "sign in", "signin", "auth", "sso", "2fa", "password")),
+    (Problem.EMAIL, ("email", "e-mail", "mail", "smtp", "imap")),
+    (Problem.PAYMENTS, ("payment", "checkout", "card", "transfer", "transaction")),
+    (Problem.BILLING, ("billing", "invoice", "subscription")),
+    (Problem.STREAMING, ("stream", "video", "playback", "music", "live")),
+    (Problem.MESSAGING, ("messag", "chat", "notification", "push", "feed", "dm")),
+    (Problem.CONNECTION, ("network", "connect", "voice", "call", "broadband", "mobile data", "matchmaking",
+                          "game server", "multiplayer", "dns", "vpn")),
+    (Problem.APP, ("app", "ios", "android", "desktop", "client")),
+    (Problem.WEBSITE, ("website", "web", "site", "dashboard", "api", "portal", "page")),
+)
+
+
+def problem_from_names(*names: str) -> Problem:
+    """The first category whose keywords appear in any of the names; ``other`` if none do."""
+    text = " ".join(names).lower()
+    for problem, words in _KEYWORDS:
+        if any(word in text for word in words):
+            return problem
+    return Problem.OTHER
