@@ -56,6 +56,9 @@ class Settings:
     report_global_rate_per_second: int = _doc(
         "Reports accepted per second across all clients before answering 429.", default=5000)
     max_body_bytes: int = _doc("Largest request body accepted, in bytes.", default=16_384)
+    trusted_proxies: tuple[str, ...] = _doc(
+        "Addresses of reverse proxies (e.g. the micro-caching nginx) whose X-Forwarded-For header is "
+        "believed to name the client; empty: the peer address is the client.", default=())
     sources: dict[str, dict[str, Any]] = _doc(
         "Per-source settings, `[sources.NAME]` tables in TOML (see ingest/README.md); empty: none run.",
         default_factory=dict)
@@ -170,3 +173,11 @@ def load_settings(config_file: str | os.PathLike[str] | None = None,
     settings = Settings(**values)
     _validate(settings)
     return settings
+
+
+def markdown_table() -> str:
+    """The configuration table of README.md (a test keeps the README in step with this)."""
+    lines = ["| key (TOML) | environment | default | meaning |", "| --- | --- | --- | --- |"]
+    for key, env, default, doc in describe():
+        lines.append(f"| `{key}` | `{env}` | `{default}` | {doc} |")
+    return "\n".join(lines)
