@@ -175,3 +175,108 @@ def test_categories_are_a_documented_tuple() -> None:
                      "email", "productivity", "cloud", "developer", "streaming", "gaming", "shopping",
                      "transport", "delivery", "ai", "search", "news", "energy", "travel"):
         assert required in CATEGORIES
+
+
+REQUIRED_SLUGS: tuple[str, ...] = (
+    "bt", "ee", "virgin-media", "sky", "talktalk", "plusnet", "vodafone", "o2", "three", "barclays",
+    "lloyds", "natwest", "hsbc", "santander", "monzo", "starling", "revolut", "nationwide", "halifax",
+    "paypal", "hmrc", "gov-uk", "dvla", "nhs-app", "google", "gmail", "youtube", "facebook", "instagram",
+    "whatsapp", "x", "reddit", "tiktok", "snapchat", "linkedin", "discord", "telegram", "outlook",
+    "microsoft-teams", "zoom", "slack", "github", "aws", "azure", "cloudflare", "icloud", "spotify",
+    "netflix", "disney-plus", "amazon", "prime-video", "ebay", "chatgpt", "twitch", "steam",
+    "playstation-network", "xbox-live", "fortnite", "roblox", "bbc-iplayer", "uber", "deliveroo",
+    "royal-mail", "trainline", "signal", "bluesky", "mastodon-social", "threads", "pinterest", "tumblr",
+    "yahoo-mail", "proton-mail", "dropbox", "google-drive", "onedrive", "office-365", "gitlab", "bitbucket",
+    "heroku", "vercel", "netlify", "digitalocean", "fastly", "akamai", "stripe", "shopify", "square",
+    "wise", "klarna", "visa", "mastercard", "american-express", "tsb", "metro-bank", "first-direct",
+    "co-operative-bank", "bank-of-scotland", "rbs", "virgin-money", "chase-uk", "kindle", "audible",
+    "apple-music", "apple-tv", "itv-x", "channel-4", "now-tv", "paramount-plus", "dazn", "crunchyroll",
+    "hulu", "max", "peacock", "youtube-tv", "nintendo-switch-online", "epic-games", "ea", "battle-net",
+    "valorant", "league-of-legends", "call-of-duty", "minecraft", "apex-legends", "gta-online", "uber-eats",
+    "just-eat", "tesco", "sainsburys", "asda", "argos", "john-lewis", "asos", "etsy", "vinted", "depop",
+    "national-rail", "tfl", "ryanair", "easyjet", "british-airways", "airbnb", "booking-com", "evri", "dpd",
+    "dhl", "ups", "fedex", "parcelforce", "octopus-energy", "british-gas", "edf", "ovo", "e-on",
+    "universal-credit", "companies-house", "passport-office", "nhs-111", "ucas", "duolingo", "canva",
+    "notion", "trello", "jira", "confluence", "asana", "figma", "salesforce", "zendesk", "twilio",
+    "sendgrid", "mailchimp", "openai-api", "claude", "gemini", "copilot", "perplexity", "midjourney",
+    "bing", "duckduckgo", "wikipedia", "bbc-news", "the-guardian", "tiktok-shop", "hinge", "tinder",
+    "bumble", "giffgaff", "id-mobile", "tesco-mobile", "lebara", "lyca-mobile", "smarty",
+    "vodafone-broadband", "hyperoptic", "community-fibre", "zen-internet", "starlink", "verizon", "at-t",
+    "t-mobile", "comcast-xfinity", "spectrum",
+)
+
+
+def test_bundled_catalog_has_the_required_services(catalog: Catalog) -> None:
+    missing = sorted(set(REQUIRED_SLUGS) - set(catalog.slugs))
+    assert missing == []
+    assert len(catalog) >= 180
+    assert {service.country for service in catalog} >= {"GB", "US", "global"}
+    assert sum(service.country == "GB" for service in catalog) >= 80  # UK-heavy
+    assert {service.category for service in catalog} == set(CATEGORIES)  # every category is used
+
+
+def test_every_bundled_entry_is_well_formed(catalog: Catalog) -> None:
+    for service in catalog:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", service.slug), service.slug
+        assert service.name.strip() == service.name and service.name, service.slug
+        assert service.category in CATEGORIES, service.slug
+        assert service.country == "global" or re.fullmatch(r"[A-Z]{2}", service.country), service.slug
+        assert service.status_page is None or service.status_page.startswith("https://"), service.slug
+        for handle in service.handles:
+            assert not handle.startswith("@"), (service.slug, handle)
+        for domain in service.domains:
+            assert domain == domain.lower() and "/" not in domain, (service.slug, domain)
+        for alias in service.aliases:
+            assert alias == alias.strip() and alias, (service.slug, alias)
+        assert len({alias.casefold() for alias in service.aliases}) == len(service.aliases), service.slug
+
+
+def test_names_and_aliases_point_at_one_service_each(catalog: Catalog) -> None:
+    owners: dict[str, set[str]] = {}
+    for service in catalog:
+        for term in (service.name, *service.aliases):
+            owners.setdefault(term.casefold(), set()).add(service.slug)
+    shared = {term: slugs for term, slugs in owners.items() if len(slugs) > 1}
+    assert shared == {}
+
+
+def test_domains_and_handles_point_at_one_service_each(catalog: Catalog) -> None:
+    for attribute in ("domains", "handles"):
+        owners: dict[str, set[str]] = {}
+        for service in catalog:
+            for value in getattr(service, attribute):
+                owners.setdefault(value.casefold(), set()).add(service.slug)
+        assert {value: slugs for value, slugs in owners.items() if len(slugs) > 1} == {}, attribute
+
+
+def test_common_spellings_are_aliases_of_the_right_service(catalog: Catalog) -> None:
+    alias_owner = {alias.casefold(): service.slug for service in catalog for alias in service.aliases}
+    expected = {
+        "virgin": "virgin-media", "virginmedia": "virgin-media", "lloyds": "lloyds",
+        "psn": "playstation-network",
+        "xbox live": "xbox-live", "ms teams": "microsoft-teams", "teams": "microsoft-teams",
+        "iplayer": "bbc-iplayer", "amazon prime": "prime-video", "twitter": "x", "insta": "instagram",
+        "ig": "instagram", "fb": "facebook", "yt": "youtube", "gpt": "chatgpt", "hmrc online": "hmrc",
+        "disney plus": "disney-plus", "hotmail": "outlook", "british telecom": "bt",
+    }
+    assert {alias: alias_owner.get(alias) for alias in expected} == expected
+    name_owner = {service.name.casefold(): service.slug for service in catalog}
+    assert name_owner["gov.uk"] == "gov-uk" and name_owner["royal mail"] == "royal-mail"
+    assert name_owner["disney+"] == "disney-plus"
+
+
+@pytest.mark.parametrize(("typo", "slug"), [
+    ("virginmedia", "virgin-media"), ("netflx", "netflix"), ("Virgin Media", "virgin-media"),
+    ("playstation", "playstation-network"), ("githb", "github"), ("santandr", "santander"),
+    ("Twitter", "x"), ("disney+", "disney-plus"),
+])
+def test_closest_finds_the_intended_service(catalog: Catalog, typo: str, slug: str) -> None:
+    closest = catalog.closest(typo)
+    assert closest[0] == slug, closest
+    assert len(closest) <= 3 and len(set(closest)) == len(closest)
+
+
+def test_closest_returns_nothing_for_gibberish(catalog: Catalog) -> None:
+    assert catalog.closest("qqqqzzzzxxxx") == []
+    assert catalog.closest("") == []
+    assert len(catalog.closest("bank", n=2)) <= 2
