@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from downwatch.records import Problem
 
 _KEYWORDS: tuple[tuple[Problem, tuple[str, ...]], ...] = (
@@ -18,10 +20,14 @@ _KEYWORDS: tuple[tuple[Problem, tuple[str, ...]], ...] = (
 )
 
 
+_PATTERNS = tuple((problem, re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")", re.I))
+                  for problem, words in _KEYWORDS)
+
+
 def problem_from_names(*names: str) -> Problem:
-    """The first category whose keywords appear in any of the names; ``other`` if none do."""
-    text = " ".join(names).lower()
-    for problem, words in _KEYWORDS:
-        if any(word in text for word in words):
+    """The first category with a keyword starting a word in any of the names; ``other`` if none."""
+    text = " ".join(names)
+    for problem, pattern in _PATTERNS:
+        if pattern.search(text):
             return problem
     return Problem.OTHER

@@ -23,7 +23,7 @@ _CLOSED = re.compile(r"\b(resolved|completed|restored|recovered|operational|fixe
 
 def _entry_time(entry: Any) -> datetime | None:
     for key in ("updated_parsed", "published_parsed"):
-        value = entry.get(key)
+        value = dict.get(entry, key)
         if value:
             return datetime.fromtimestamp(calendar.timegm(value), UTC)
     return None
