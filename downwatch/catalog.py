@@ -77,11 +77,26 @@ class Catalog:
     """An immutable set of services, iterated in slug order."""
 
     _by_slug: Mapping[str, Service]
+    _by_term: Mapping[str, Service]
+    _by_handle: Mapping[str, Service]
+    _by_domain: Mapping[str, Service]
 
     @classmethod
     def from_services(cls, services: list[Service] | tuple[Service, ...]) -> Catalog:
+        """A catalog of these services; where a term is shared, the first service in slug order has it."""
         ordered = sorted(services, key=lambda service: service.slug)
-        return cls(MappingProxyType({service.slug: service for service in ordered}))
+        by_term: dict[str, Service] = {}
+        by_handle: dict[str, Service] = {}
+        by_domain: dict[str, Service] = {}
+        for service in ordered:
+            for term in (service.slug, service.name, *service.aliases):
+                by_term.setdefault(_fold(term), service)
+            for handle in service.handles:
+                by_handle.setdefault(handle.casefold(), service)
+            for domain in service.domains:
+                by_domain.setdefault(domain, service)
+        return cls(MappingProxyType({service.slug: service for service in ordered}),
+                   MappingProxyType(by_term), MappingProxyType(by_handle), MappingProxyType(by_domain))
 
     def __len__(self) -> int:
         return len(self._by_slug)
@@ -107,6 +122,21 @@ class Catalog:
         closest = self.closest(slug)
         hint = f"; did you mean {', '.join(closest)}?" if closest else "; GET /v1/services lists them"
         raise NotFound(f"no service {slug!r} in the catalog{hint}", extra={"closest": closest})
+
+    def find(self, text: str) -> Service | None:
+        """The service ``text`` names exactly: a slug, name or alias (any case, and spacing, hyphens
+        and dots ignored, so "#VirginMedia" works), a domain or URL host, or an @handle."""
+        term = text.strip()
+        if term.startswith("@"):
+            return self._by_handle.get(term[1:].casefold())
+        host = _host(term)
+        if host is not None:
+            labels = host.split(".")
+            for start in range(len(labels) - 1):
+                service = self._by_domain.get(".".join(labels[start:]))
+                if service is not None:
+                    return service
+        return self._by_term.get(_fold(term.removeprefix("#")))
 
     def closest(self, text: str, n: int = 3) -> list[str]:
         """Up to ``n`` slugs whose slug, name or alias is most like ``text``, best first."""
@@ -135,6 +165,12 @@ class Catalog:
 def _fold(text: str) -> str:
     """Lower-case with spaces, hyphens and dots removed, so "Virgin Media" ~ "virgin-media"."""
     return re.sub(r"[\s\-_.]+", "", text.casefold())
+
+
+def _host(text: str) -> str | None:
+    """The lower-case host of a URL or bare domain ("https://www.bt.com/x" -> "www.bt.com"), else None."""
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", text.casefold()).split("/", 1)[0].split(":", 1)[0]
+    return host if _DOMAIN.fullmatch(host) else None
 
 
 def load_catalog(override_path: Path | None = None) -> Catalog:
@@ -288,13 +324,13 @@ def _apply_overrides(services: dict[str, Service], text: str, origin: str) -> No
 
 
 def _check_unique_terms(catalog: Catalog, origin: str) -> None:
-    """Each name/alias (case-insensitive), domain and handle must point at one service only."""
+    """Each slug/name/alias (compared as ``_fold`` sees them), domain and handle names one service."""
     owner: dict[tuple[str, str], str] = {}
     for service in catalog:
-        terms = [("name or alias", term.casefold()) for term in {service.name, *service.aliases}]
-        terms += [("domain", domain) for domain in service.domains]
-        terms += [("handle", handle.casefold()) for handle in service.handles]
-        for kind, term in set(terms):
+        terms = {("name or alias", _fold(term)) for term in (service.slug, service.name, *service.aliases)}
+        terms |= {("domain", domain) for domain in service.domains}
+        terms |= {("handle", handle.casefold()) for handle in service.handles}
+        for kind, term in sorted(terms):
             other = owner.setdefault((kind, term), service.slug)
             if other != service.slug:
                 raise ConfigError(f"{origin}: {kind} {term!r} belongs to both {other} and {service.slug}; "

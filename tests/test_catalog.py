@@ -144,7 +144,8 @@ BROKEN_FILES = [
     pytest.param("[[service]]\nslug = 'github'\nremove = true\nname = 'Hub'\n",
                  r"\(github\): remove = true takes only a slug", id="remove-with-fields"),
     pytest.param(VALID_ENTRY.replace('["Acme Broadband"]', '["acme broadband", "GitHub"]'),
-                 r"name or alias 'github' belongs to both", id="alias-clashes-with-bundled-name"),
+                 r"name or alias 'github' belongs to both acme-fibre and github",
+                 id="alias-clashes-with-bundled-name"),
 ]
 
 
@@ -280,3 +281,21 @@ def test_closest_returns_nothing_for_gibberish(catalog: Catalog) -> None:
     assert catalog.closest("qqqqzzzzxxxx") == []
     assert catalog.closest("") == []
     assert len(catalog.closest("bank", n=2)) <= 2
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("virgin-media", "virgin-media"), ("Virgin Media", "virgin-media"), ("#VirginMedia", "virgin-media"),
+    ("VM", "virgin-media"), ("Twitter", "x"), ("@BTCare", "bt"), ("@btcare", "bt"), ("bt.com", "bt"),
+    ("https://www.bt.com/broadband", "bt"), ("mail.google.com", "gmail"), ("gmail.com", "gmail"),
+    ("www.google.co.uk", "google"), ("Disney+", "disney-plus"), ("MS Teams", "microsoft-teams"),
+    ("  PSN  ", "playstation-network"), ("#iplayer", "bbc-iplayer"), ("docs.google.com", "google-drive"),
+    ("https://drive.google.com/file/d/1", "google-drive"), ("news.sky.com", "sky-news"), ("sky.com", "sky"),
+])
+def test_find_resolves_names_aliases_domains_and_handles(catalog: Catalog, text: str, slug: str) -> None:
+    found = catalog.find(text)
+    assert found is not None and found.slug == slug
+
+
+@pytest.mark.parametrize("text", ["", "#", "@", "@nobody_at_all", "example.org", "the weather", "netflx"])
+def test_find_answers_none_for_what_it_does_not_name(catalog: Catalog, text: str) -> None:
+    assert catalog.find(text) is None
