@@ -1,4 +1,4 @@
-"""Read queries of the public API (timeline, incidents, admin catalog edits, report keys)."""
+"""Queries of the public API: the timeline, incidents, and which report keys are already stored."""
 
 from __future__ import annotations
 
@@ -34,21 +34,6 @@ EXISTING_KEYS = """
 SELECT external_id FROM signal_keys WHERE source = $1 AND external_id = ANY($2::text[])
 """
 
-UPSERT_ADMIN_SERVICE = """
-INSERT INTO services (slug, name, country, category, aliases, domains, handles, status_page, origin,
-                      updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'admin', now())
-ON CONFLICT (slug) DO UPDATE
-SET name = EXCLUDED.name, country = EXCLUDED.country, category = EXCLUDED.category,
-    aliases = EXCLUDED.aliases, domains = EXCLUDED.domains, handles = EXCLUDED.handles,
-    status_page = EXCLUDED.status_page, origin = 'admin', updated_at = now()
-"""
-
-ADMIN_SERVICES = """
-SELECT slug, name, country, category, aliases, domains, handles, status_page
-FROM services WHERE origin = 'admin' ORDER BY slug
-"""
-
 SEVERITY_STATUS = {3: "down", 2: "degraded", 1: "up", 0: "unknown"}
 
 
@@ -70,13 +55,3 @@ async def existing_signal_keys(conn: asyncpg.Connection, source: str,
                                external_ids: Sequence[str]) -> set[str]:
     rows = await conn.fetch(EXISTING_KEYS, source, list(external_ids))
     return {row["external_id"] for row in rows}
-
-
-async def upsert_admin_service(conn: asyncpg.Pool | asyncpg.Connection, service: dict[str, Any]) -> None:
-    await conn.execute(UPSERT_ADMIN_SERVICE, service["slug"], service["name"], service["country"],
-                       service["category"], list(service["aliases"]), list(service["domains"]),
-                       list(service["handles"]), service["status_page"])
-
-
-async def admin_services(conn: asyncpg.Pool | asyncpg.Connection) -> list[dict[str, Any]]:
-    return [dict(row) for row in await conn.fetch(ADMIN_SERVICES)]

@@ -1,0 +1,146 @@
+"""The application factory: ``create_app(settings, catalog=..., pool=..., background=...)``.
+
+Lifespan (aiohttp cleanup contexts, in order): the store (open the pool from
+``settings.database_url`` and migrate it, unless a pool was given; then load admin catalog edits),
+the report writer, then each of ``background`` — the hook for ``downwatch.runtime``: callables
+``(app) -> AsyncIterator[None]`` that start a task before their ``yield`` and stop it after. They
+can read ``app[api.keys.BOARD]`` (call ``board.publish(verdicts, at)`` each tick) and, when there is
+a store, ``app[api.keys.POOL]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime
+
+import asyncpg
+from aiohttp import web
+
+from api.board import VerdictBoard
+from api.client_identity import ClientIdentifier
+from api.cors import CorsPolicy
+from api.keys import (
+    BOARD,
+    CATALOG,
+    CLIENTS,
+    METRICS,
+    POOL,
+    REPORT_LIMITER,
+    REPORT_WRITER,
+    SETTINGS,
+    STORE_ANSWERS,
+    TUNING,
+)
+from api.metrics import ApiMetrics, Gauge
+from api.middleware import edge_middleware
+from api.ratelimit import ReportLimiter
+from api.report_writer import ReportWriter
+from api.routes import admin, incidents, meta, reports, services, statuspage, stream, timeline
+from api.store_cache import StoreAnswerCache
+from api.tuning import ApiTuning
+from downwatch.catalog import Catalog, load_catalog
+from downwatch.config import Settings
+from downwatch.records import Service
+from downwatch.store.migrate import upgrade
+from downwatch.store.pool import create_pool
+from downwatch.store.services import read_services
+
+log = logging.getLogger(__name__)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyncpg.Pool | None = None,
+               background: Sequence[CleanupContext] = (), tuning: ApiTuning | None = None) -> web.Application:
+    catalog = catalog if catalog is not None else load_catalog(settings.catalog_path)
+    tuning = tuning or ApiTuning()
+    metrics = ApiMetrics()
+    cors = CorsPolicy(settings.cors_origins)
+    app = web.Application(middlewares=[edge_middleware(metrics, cors)],
+                          client_max_size=settings.max_body_bytes, handler_args={"max_field_size": 8190})
+    app[SETTINGS] = settings
+    app[TUNING] = tuning
+    app[CATALOG] = catalog
+    app[METRICS] = metrics
+    board = app[BOARD] = VerdictBoard(catalog, history=tuning.event_history)
+    hash_key = settings.hash_key or secrets.token_hex(32)
+    app[CLIENTS] = ClientIdentifier(hash_key, settings.trusted_proxies)
+    app[REPORT_LIMITER] = ReportLimiter(settings.report_rate_per_minute,
+                                        settings.report_global_rate_per_second)
+    app[STORE_ANSWERS] = StoreAnswerCache()
+    metrics.add_gauge(Gauge("downwatch_verdicts", "Services by current verdict status.", ("status",),
+                            lambda: {(status,): n for status, n in board.status_counts().items()}))
+    metrics.add_gauge(Gauge("downwatch_sse_clients", "Connected server-sent-events clients.", (),
+                            lambda: {(): board.subscriber_count}))
+
+    async def decorate_cors(request: web.Request, response: web.StreamResponse) -> None:
+        cors.decorate(request, response)
+
+    app.on_response_prepare.append(decorate_cors)
+    app.cleanup_ctx.append(_store_context(pool))
+    app.cleanup_ctx.append(_report_writer_context)
+    app.cleanup_ctx.extend(background)
+    app.on_shutdown.append(_end_streams)
+    for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin):
+        module.add_routes(app)
+    return app
+
+
+def _store_context(given: asyncpg.Pool | None) -> CleanupContext:
+    async def store(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        owned: asyncpg.Pool | None = None
+        if given is not None:
+            app[POOL] = given
+        elif settings.database_url:
+            owned = await create_pool(settings.database_url, min_size=settings.pool_min_size,
+                                      max_size=settings.pool_max_size)
+            async with owned.acquire() as conn:
+                await upgrade(conn)
+            app[POOL] = owned
+        else:
+            log.warning("no database_url: reports, timeline, incidents and admin routes answer 503")
+        if POOL in app:
+            for row in await read_services(app[POOL]):
+                if row["origin"] == "admin":
+                    app[BOARD].put_service(_service_of(row), datetime.now(UTC))
+        try:
+            yield
+        finally:
+            if owned is not None:
+                await owned.close()
+
+    return store
+
+
+def _service_of(row: dict[str, object]) -> Service:
+    def strings(value: object) -> tuple[str, ...]:
+        return tuple(str(item) for item in value) if isinstance(value, list | tuple) else ()
+
+    status_page = row.get("status_page")
+    return Service(slug=str(row["slug"]), name=str(row["name"]), country=str(row["country"]),
+                   category=str(row["category"]), aliases=strings(row.get("aliases")),
+                   domains=strings(row.get("domains")), handles=strings(row.get("handles")),
+                   status_page=str(status_page) if status_page else None)
+
+
+async def _report_writer_context(app: web.Application) -> AsyncIterator[None]:
+    if POOL not in app:
+        yield
+        return
+    tuning = app[TUNING]
+    writer = ReportWriter(app[POOL], app[METRICS], writers=tuning.report_writers,
+                          batch_limit=tuning.report_batch_limit,
+                          bucket_seconds=app[SETTINGS].bucket_seconds)
+    writer.start()
+    app[REPORT_WRITER] = writer
+    try:
+        yield
+    finally:
+        await writer.stop()
+
+
+async def _end_streams(app: web.Application) -> None:
+    app[BOARD].close_subscriptions()

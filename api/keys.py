@@ -1,0 +1,27 @@
+"""The typed keys under which the application keeps its parts (no module-level state)."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiohttp import web
+
+from api.board import VerdictBoard
+from api.client_identity import ClientIdentifier
+from api.metrics import ApiMetrics
+from api.ratelimit import ReportLimiter
+from api.report_writer import ReportWriter
+from api.store_cache import StoreAnswerCache
+from api.tuning import ApiTuning
+from downwatch.catalog import Catalog
+from downwatch.config import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+TUNING = web.AppKey("tuning", ApiTuning)
+CATALOG = web.AppKey("catalog", Catalog)
+BOARD = web.AppKey("board", VerdictBoard)
+METRICS = web.AppKey("metrics", ApiMetrics)
+POOL = web.AppKey("pool", asyncpg.Pool)
+REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
+REPORT_LIMITER = web.AppKey("report_limiter", ReportLimiter)
+CLIENTS = web.AppKey("clients", ClientIdentifier)
+STORE_ANSWERS = web.AppKey("store_answers", StoreAnswerCache)

@@ -1,0 +1,37 @@
+"""Finding a service on the board, or a 404 problem that names the closest slugs."""
+
+from __future__ import annotations
+
+import math
+
+from aiohttp import web
+
+from api.board import VerdictBoard
+from api.keys import BOARD, SETTINGS
+from downwatch.catalog import Catalog
+from downwatch.errors import NotFound
+from downwatch.records import Service
+
+
+def require_service(board: VerdictBoard, slug: str) -> Service:
+    service = board.service(slug)
+    if service is None:
+        raise unknown_service(board, slug)
+    return service
+
+
+def unknown_service(board: VerdictBoard, slug: str) -> NotFound:
+    catalog = Catalog.from_services(list(board.services()))
+    try:
+        catalog.require(slug)
+    except NotFound as error:
+        return error
+    return NotFound(f"no service {slug!r}")
+
+
+def max_age(app: web.Application) -> int:
+    return max(1, math.ceil(app[SETTINGS].tick_seconds))
+
+
+def board_of(request: web.Request) -> VerdictBoard:
+    return request.app[BOARD]

@@ -1,0 +1,102 @@
+"""Group commit for user reports: many concurrent requests, one transaction, then every answer.
+
+Each request puts its signal on a writer's queue and awaits a future. A writer task takes
+everything queued (up to a limit), stores it in one transaction with ``insert_signals`` and, only
+after COMMIT, resolves each future with whether the report was counted (False: the same client
+already reported that service in this window). A request is routed to a writer by its report id,
+so one id is never in flight in two transactions of this process at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from api.metrics import ApiMetrics
+from downwatch.errors import StoreUnavailable
+from downwatch.records import Signal
+from downwatch.store.api_queries import existing_signal_keys
+from downwatch.store.signals import insert_signals
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class PendingReport:
+    signal: Signal
+    done: asyncio.Future[bool] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class ReportWriter:
+    def __init__(self, pool: asyncpg.Pool, metrics: ApiMetrics, *, writers: int = 2,
+                 batch_limit: int = 2000, bucket_seconds: int = 60) -> None:
+        self._pool = pool
+        self._metrics = metrics
+        self._batch_limit = batch_limit
+        self._bucket_seconds = bucket_seconds
+        self._queues: list[asyncio.Queue[PendingReport | None]] = [asyncio.Queue() for _ in range(writers)]
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._run(queue), name=f"report-writer-{i}")
+                       for i, queue in enumerate(self._queues)]
+
+    async def stop(self) -> None:
+        """Store everything already queued, then end the writer tasks."""
+        for queue in self._queues:
+            queue.put_nowait(None)
+        await asyncio.gather(*self._tasks)
+
+    async def submit(self, signal: Signal) -> bool:
+        """Store the report; True when it was counted, False when it duplicates a stored one."""
+        pending = PendingReport(signal)
+        shard = zlib.crc32(signal.external_id.encode()) % len(self._queues)
+        self._queues[shard].put_nowait(pending)
+        return await asyncio.shield(pending.done)
+
+    async def _run(self, queue: asyncio.Queue[PendingReport | None]) -> None:
+        stopping = False
+        while not stopping:
+            first = await queue.get()
+            batch: list[PendingReport] = []
+            if first is None:
+                stopping = True
+            else:
+                batch.append(first)
+            while len(batch) < self._batch_limit and not queue.empty():
+                item = queue.get_nowait()
+                if item is None:
+                    stopping = True
+                else:
+                    batch.append(item)
+            if batch:
+                await self._commit(batch)
+
+    async def _commit(self, batch: Sequence[PendingReport]) -> None:
+        signals = [pending.signal for pending in batch]
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                stored = await existing_signal_keys(conn, signals[0].source,
+                                                    [s.external_id for s in signals])
+                await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+        except Exception:
+            log.exception("storing %d reports failed", len(batch))
+            for pending in batch:
+                if not pending.done.done():
+                    pending.done.set_exception(StoreUnavailable(
+                        "the report could not be stored; try again shortly",
+                        headers={"Retry-After": "5"}))
+            return
+        self._metrics.report_batches.observe(len(batch))
+        first_in_batch: set[str] = set()
+        for pending in batch:
+            key = pending.signal.external_id
+            counted = key not in stored and key not in first_in_batch
+            first_in_batch.add(key)
+            if not pending.done.done():
+                pending.done.set_result(counted)

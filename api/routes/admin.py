@@ -1,0 +1,94 @@
+"""Admin routes, behind ``Authorization: Bearer <settings.admin_token>``:
+``PUT /v1/admin/services/{slug}`` (a catalog entry stored in the ``services`` table, overriding the
+bundled one) and ``POST /v1/admin/sources/{name}/pause`` / ``.../resume``."""
+
+from __future__ import annotations
+
+import hmac
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from api.keys import BOARD, SETTINGS
+from api.store_access import STORE_ERRORS, pool_of, store_failed
+from downwatch.catalog import SERVICE_KEYS, parse_services
+from downwatch.errors import ConfigError, DownwatchError, InputError
+from downwatch.records import Service
+from downwatch.store.health import set_paused
+from downwatch.store.services import upsert_admin_service
+
+SOURCE_NAME_MAX = 64
+
+
+def require_admin(request: web.Request) -> None:
+    token = request.app[SETTINGS].admin_token
+    if not token:
+        raise DownwatchError("admin routes are disabled: no admin_token is configured", status=403,
+                             title="Forbidden", type_slug="forbidden")
+    given = request.headers.get("Authorization", "")
+    scheme, _, credentials = given.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        raise DownwatchError("a valid 'Authorization: Bearer <admin token>' header is required",
+                             status=401, title="Unauthorized", type_slug="unauthorized",
+                             headers={"WWW-Authenticate": 'Bearer realm="downwatch-admin"'})
+
+
+def service_from_json(slug: str, body: bytes) -> Service:
+    """Validate an entry with the catalog's own rules (by writing it as one catalog TOML entry)."""
+    try:
+        entry: Any = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(f"the body is not valid JSON: {exc}", title="Malformed JSON",
+                         type_slug="malformed-json") from None
+    if not isinstance(entry, dict):
+        raise InputError("the body must be a JSON object with the service's fields", status=422)
+    if "slug" in entry and entry["slug"] != slug:
+        raise InputError("the slug in the body differs from the slug in the path", status=422,
+                         extra={"field": "slug"})
+    lines = ["[[service]]", f"slug = {orjson.dumps(slug).decode()}"]
+    for key, value in entry.items():
+        if key not in SERVICE_KEYS:
+            raise InputError(f"unknown field {key!r}; allowed: {', '.join(SERVICE_KEYS)}", status=422,
+                             extra={"field": key})
+        if key != "slug" and value is not None:
+            lines.append(f"{key} = {orjson.dumps(value).decode()}")
+    try:
+        [service] = parse_services("\n".join(lines), "the request body")
+    except ConfigError as exc:
+        raise InputError(exc.detail, status=422, title="Invalid service") from None
+    return service
+
+
+async def put_service(request: web.Request) -> web.Response:
+    require_admin(request)
+    slug = request.match_info["slug"]
+    service = service_from_json(slug, await request.read())
+    try:
+        await upsert_admin_service(pool_of(request), service)
+    except STORE_ERRORS as exc:
+        raise store_failed(exc) from exc
+    request.app[BOARD].put_service(service, datetime.now(UTC))
+    document = {"slug": service.slug, "name": service.name, "country": service.country,
+                "category": service.category, "aliases": list(service.aliases),
+                "domains": list(service.domains), "handles": list(service.handles),
+                "status_page": service.status_page}
+    return web.json_response(document, dumps=lambda doc: orjson.dumps(doc).decode())
+
+
+async def control_source(request: web.Request) -> web.Response:
+    require_admin(request)
+    name, action = request.match_info["name"], request.match_info["action"]
+    if len(name) > SOURCE_NAME_MAX:
+        raise InputError(f"source name is longer than {SOURCE_NAME_MAX} characters")
+    try:
+        await set_paused(pool_of(request), name, action == "pause")
+    except STORE_ERRORS as exc:
+        raise store_failed(exc) from exc
+    return web.json_response({"source": name, "paused": action == "pause"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_put("/v1/admin/services/{slug}", put_service)
+    app.router.add_post(r"/v1/admin/sources/{name}/{action:pause|resume}", control_source)

@@ -1,0 +1,84 @@
+"""``POST /v1/reports``: a user's report, answered 202 only once it is committed to the store.
+
+A client (keyed hash of address and user agent) counts once per service per window: the report's
+id is derived from (client, service, window), so a repeat — or a retry after a lost answer — is
+stored once and answered 202 with ``"counted": false``. Windows are fixed, aligned to the epoch.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import orjson
+from aiohttp import web
+
+from api.keys import BOARD, CLIENTS, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
+from api.lookup import unknown_service
+from api.report_body import parse_report
+from api.store_access import no_store
+from downwatch.errors import DownwatchError, InputError
+from downwatch.records import Kind, Problem, Signal
+from ingest.sources.reports import SOURCE_NAME, report_observation
+
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def _check_content_type(request: web.Request) -> None:
+    if request.headers.get("Content-Type") is None:
+        return
+    if request.content_type not in JSON_TYPES and not request.content_type.endswith("+json"):
+        raise InputError(f"send the report as application/json, not {request.content_type}",
+                         status=415, title="Unsupported media type", type_slug="unsupported-media-type")
+
+
+async def post_report(request: web.Request) -> web.Response:
+    app = request.app
+    metrics = app[METRICS]
+    try:
+        return await _accept(request)
+    except DownwatchError as error:
+        metrics.reports.inc(error.type_slug)
+        raise
+    except web.HTTPRequestEntityTooLarge:
+        metrics.reports.inc("body-too-large")
+        raise
+
+
+async def _accept(request: web.Request) -> web.Response:
+    app = request.app
+    settings = app[SETTINGS]
+    _check_content_type(request)
+    clients = app[CLIENTS]
+    client = clients.client_hash(request)
+    retry_after, which = app[REPORT_LIMITER].check(client)
+    if retry_after:
+        raise DownwatchError(f"too many reports ({which} limit); try again in {retry_after} s", status=429,
+                             title="Too many requests", type_slug="rate-limited",
+                             headers={"Retry-After": str(retry_after)}, extra={"limit": which})
+    report = parse_report(await request.read())
+    board = app[BOARD]
+    if board.service(report.service) is None:
+        raise unknown_service(board, report.service)
+    writer = app.get(REPORT_WRITER)
+    if writer is None:
+        raise no_store()
+    now = datetime.now(UTC)
+    window = settings.report_window_seconds
+    window_index = int(now.timestamp()) // window
+    report_id = "r" + clients.keyed_hash(f"report\n{client}\n{report.service}\n{window_index}")
+    observation = report_observation(report.service, report.problem, report.location, client, now,
+                                     report_id)
+    signal = Signal(service=report.service, kind=Kind.REPORT, problem=Problem(report.problem),
+                    observed_at=observation.observed_at, source=SOURCE_NAME, external_id=report_id,
+                    weight=1.0, location=observation.location, author_hash=client)
+    counted = await writer.submit(signal)
+    app[METRICS].reports.inc("counted" if counted else "duplicate")
+    window_ends = datetime.fromtimestamp((window_index + 1) * window, tz=UTC)
+    document = {"id": report_id, "service": report.service, "problem": report.problem,
+                "location": observation.location, "counted": counted, "window_ends_at": window_ends}
+    return web.Response(status=202, body=orjson.dumps(document, option=orjson.OPT_UTC_Z),
+                        content_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/reports", post_report)
