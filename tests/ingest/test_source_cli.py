@@ -13,8 +13,9 @@ UPSTREAM = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 
 
 def ingest(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "DOWNWATCH_HASH_KEY": "test-key"}
     return subprocess.run([sys.executable, "-m", "downwatch", "ingest", *args], capture_output=True,
-                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "DOWNWATCH_HASH_KEY": "test-key"})
+                          text=True, timeout=60, env=env)
 
 
 @pytest.mark.parametrize(("source", "fixture", "count"), [

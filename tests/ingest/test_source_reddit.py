@@ -92,7 +92,7 @@ async def test_persistent_500s_become_a_server_error_after_praws_own_retries(
 
 
 async def test_a_refused_token_is_a_configuration_problem(fake: tuple[FakeReddit, str]) -> None:
-    reddit, url = fake
+    _, url = fake
 
     def build() -> praw.Reddit:
         return praw.Reddit(client_id="id", client_secret="wrong", user_agent="downwatch-test",
