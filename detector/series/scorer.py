@@ -33,7 +33,7 @@ from detector.series.reference import LaggedReference
 class ScorerConfig:
     """The one configuration used for every series; rows are rows of the input, whatever the step."""
 
-    reference_rows: int = 3000
+    reference_rows: int = 6000
     reference_lag_rows: int = 24
     level_rows: tuple[int, ...] = (1, 6, 24)
     roughness_rows: tuple[int, ...] = (12, 48)
