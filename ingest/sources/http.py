@@ -42,6 +42,18 @@ def raise_for_status(url: str, status: int, headers: Mapping[str, str]) -> None:
         raise UpstreamRefused(f"{url}: HTTP {status}", retry_after=retry_after)
 
 
+async def read_capped(response: aiohttp.ClientResponse, url: str, max_bytes: int) -> bytes:
+    """The whole body, refusing more than ``max_bytes``; a body cut short raises ``ClientPayloadError``."""
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise MalformedPayload(f"{url}: body larger than {max_bytes} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def http_get(session: aiohttp.ClientSession, url: str, *,
                    params: Mapping[str, str] | None = None,
                    headers: Mapping[str, str] | None = None,
@@ -52,9 +64,10 @@ async def http_get(session: aiohttp.ClientSession, url: str, *,
         async with session.get(url, params=params, headers=sent,
                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
             raise_for_status(url, response.status, response.headers)
-            body = await response.content.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                raise MalformedPayload(f"{url}: body larger than {max_bytes} bytes")
+            announced = response.content_length
+            if announced is not None and announced > max_bytes:
+                raise MalformedPayload(f"{url}: body larger than {max_bytes} bytes ({announced} announced)")
+            body = await read_capped(response, url, max_bytes)
             return HttpAnswer(response.status, body, response.headers, response.content_type)
     except TimeoutError as exc:
         raise UpstreamTimeout(f"{url}: no answer within {timeout:g} s") from exc
