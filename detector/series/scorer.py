@@ -68,6 +68,7 @@ class StreamingScorer:
         self._clock = -math.inf
         self._step = 0.0
         self._quiet_left = 0
+        self._assessed: tuple[tuple[float, float], list[float | None], float] | None = None
         self.last_surprise = 0.0
 
     def _features(self, now: float, value: float) -> list[float | None]:
@@ -82,14 +83,23 @@ class StreamingScorer:
             features.append(None if past is None else self._recent.mean_with(value, rows) - past)
         return features
 
-    def surprise(self, when: float, value: float) -> float:
-        """Mean over the views of the two-sided surprise (nats) of this row; no suppression."""
-        now = max(when, self._clock)
+    def _assess(self, when: float, value: float) -> tuple[list[float | None], float]:
+        """This row's features and its surprise, computed once per row and reused by ``learn_one``."""
+        key = (when, value)
+        if self._assessed is not None and self._assessed[0] == key:
+            return self._assessed[1], self._assessed[2]
+        features = self._features(max(when, self._clock), value)
         total = 0.0
-        for feature, reference in zip(self._features(now, value), self._references, strict=True):
+        for feature, reference in zip(features, self._references, strict=True):
             if feature is not None:
                 total += max(reference.surprise(feature))
-        return total / len(self._references)
+        surprise = total / len(self._references)
+        self._assessed = (key, features, surprise)
+        return features, surprise
+
+    def surprise(self, when: float, value: float) -> float:
+        """Mean over the views of the two-sided surprise (nats) of this row; no suppression."""
+        return self._assess(when, value)[1]
 
     def score_one(self, when: float, value: float) -> float:
         """The anomaly score of this row in [0, 1], from this row and the rows learned before it."""
@@ -101,13 +111,14 @@ class StreamingScorer:
     def learn_one(self, when: float, value: float) -> None:
         """Take this row into the state (call after ``score_one`` for the same row)."""
         now = max(when, self._clock)
-        surprise = self.surprise(when, value)
+        features, surprise = self._assess(when, value)
+        self._assessed = None
         self.last_surprise = surprise
         if self._quiet_left > 0:
             self._quiet_left -= 1
         elif surprise >= self.config.alarm_surprise:
             self._quiet_left = self.config.quiet_rows
-        for feature, reference in zip(self._features(now, value), self._references, strict=True):
+        for feature, reference in zip(features, self._references, strict=True):
             if feature is not None:
                 reference.learn(feature)
         tolerance = 0.5 * self._step
