@@ -5,6 +5,7 @@ bundled one) and ``POST /v1/admin/sources/{name}/pause`` / ``.../resume``."""
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from downwatch.records import Service
 from downwatch.store.health import set_paused
 from downwatch.store.services import upsert_admin_service
 
-SOURCE_NAME_MAX = 64
+SOURCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def require_admin(request: web.Request) -> None:
@@ -80,8 +81,9 @@ async def put_service(request: web.Request) -> web.Response:
 async def control_source(request: web.Request) -> web.Response:
     require_admin(request)
     name, action = request.match_info["name"], request.match_info["action"]
-    if len(name) > SOURCE_NAME_MAX:
-        raise InputError(f"source name is longer than {SOURCE_NAME_MAX} characters")
+    if not SOURCE_NAME.fullmatch(name):
+        raise InputError("a source name is 1 to 64 letters, digits, '_', '.' or '-'",
+                         extra={"parameter": "name"})
     try:
         await set_paused(pool_of(request), name, action == "pause")
     except STORE_ERRORS as exc:

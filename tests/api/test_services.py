@@ -77,7 +77,8 @@ async def test_unknown_slug_is_a_404_problem_with_the_closest_slugs(client: Test
     assert "github" in body["detail"]
 
 
-async def test_conditional_requests_answer_304_until_the_verdict_changes(client: TestClient[Any, Any]) -> None:
+async def test_conditional_requests_answer_304_until_the_verdict_changes(
+        client: TestClient[Any, Any]) -> None:
     board = board_of(client)
     board.publish({"bt": down_verdict()}, AT)
     first = await client.get("/v1/services/bt")
