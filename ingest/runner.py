@@ -151,3 +151,68 @@ class SourceRunner:
 
     async def close(self) -> None:
         await self.source.close()
+
+
+async def run_sources(runners: Sequence[SourceRunner], stop: asyncio.Event) -> None:
+    """Run every source until ``stop`` is set, then close them."""
+    try:
+        await asyncio.gather(*(runner.run(stop) for runner in runners))
+    finally:
+        for runner in runners:
+            await runner.close()
+
+
+async def _main(config: str | None, only: list[str]) -> None:
+    import signal
+
+    from downwatch.catalog import load_catalog
+    from downwatch.config import load_settings
+    from downwatch.errors import ConfigError
+    from downwatch.store.pool import create_pool
+    from ingest.sources.registry import build_sources
+    from ingest.sources.routing import default_pipeline
+
+    settings = load_settings(config)
+    if not settings.database_url:
+        raise ConfigError("DATABASE_URL is not set; the ingester needs the store")
+    if not settings.hash_key:
+        raise ConfigError("hash_key (DOWNWATCH_HASH_KEY) is not set; authors are stored only as keyed hashes")
+    catalog = load_catalog(settings.catalog_path)
+    sources = [s for s in build_sources(settings, catalog) if not only or s.name in only]
+    if not sources:
+        raise ConfigError("no source to run; configure [sources.NAME] tables (see ingest/README.md)")
+    pipeline = default_pipeline(catalog, settings.hash_key)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=max(2, len(sources) + 1))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        runners = [SourceRunner(s, pipeline, pool, bucket_seconds=settings.bucket_seconds) for s in sources]
+        await run_sources(runners, stop)
+    finally:
+        await pool.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ingest.runner [--config FILE] [--only NAME ...]``: run sources into the store."""
+    import argparse
+    import sys
+
+    from downwatch.errors import DownwatchError
+
+    parser = argparse.ArgumentParser(prog="python -m ingest.runner", description=main.__doc__)
+    parser.add_argument("--config", metavar="FILE")
+    parser.add_argument("--only", nargs="*", default=[], metavar="NAME", help="run only these sources")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(_main(args.config, args.only))
+    except DownwatchError as exc:
+        sys.stderr.write(f"ingest: error: {exc.detail}\n")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
