@@ -74,8 +74,10 @@ class ServiceMatcher:
     def match(self, text: str) -> str | None:
         """The slug of the service the post says is failing (or names, when none fails), or None."""
         mentions = self.find(text)
-        if not mentions:
-            return None
+        return self.failing(text, mentions) if mentions else None
+
+    def failing(self, text: str, mentions: list[Mention]) -> str:
+        """Of the services in ``mentions`` (non-empty, from ``find(text)``), the one failing."""
         return failing_service(text.lower(), mentions, self.rules)
 
     def find(self, text: str) -> list[Mention]:

@@ -1,0 +1,142 @@
+"""The text pipeline's one entry point: match → classify → locate → dedup → signals.
+
+    pipeline = TextPipeline.default(load_catalog(), hash_key=settings.hash_key)
+    pipeline.classify(["is BT down?", "lovely blue sky"])      # → [Classification, ...]
+    pipeline.signals(observations)                              # → [Signal, ...] worth counting
+
+Posts that name no catalogue service are rejected by the matcher before the classifier runs.
+``confidence`` is the calibrated probability that the post is a report of ``service``; it is the
+signal's weight. Structured observations (user reports, probes, status pages) that already carry a
+service and a problem skip the classifier but still go through location, hashing and dedup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from downwatch.records import Kind, Observation, Problem, Service, Signal
+from ingest.text.dedup import DEFAULT_WINDOW_SECONDS, Deduplicator, author_hash
+from ingest.text.features import masked_text
+from ingest.text.location import Gazetteer
+from ingest.text.matcher import ServiceMatcher
+from ingest.text.model import TextModel
+
+REPORT_THRESHOLD = 0.5
+EVIDENCE_CHARS = 280
+_STRUCTURED_KINDS = (Kind.REPORT, Kind.PROBE, Kind.STATUS)
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """What the pipeline makes of one post; ``problem`` is None unless it is a report."""
+
+    service: str | None
+    is_report: bool
+    problem: str | None
+    confidence: float
+
+
+NO_SERVICE = Classification(service=None, is_report=False, problem=None, confidence=0.0)
+
+
+class TextPipeline:
+    """Built once per process. ``classify`` is pure; ``signals`` remembers authors for dedup."""
+
+    def __init__(self, catalog: Iterable[Service], model: TextModel, hash_key: str | bytes,
+                 dedup_window_seconds: int = DEFAULT_WINDOW_SECONDS,
+                 report_threshold: float = REPORT_THRESHOLD) -> None:
+        if not hash_key:
+            raise ValueError("hash_key must be a non-empty secret")
+        self.matcher = ServiceMatcher(catalog)
+        self.model = model
+        self.gazetteer = Gazetteer.bundled()
+        self.report_threshold = report_threshold
+        self._featurizer = model.featurizer()
+        self._hash_key = hash_key.encode() if isinstance(hash_key, str) else hash_key
+        self._dedup = Deduplicator(dedup_window_seconds)
+
+    @classmethod
+    def default(cls, catalog: Iterable[Service], hash_key: str | bytes,
+                dedup_window_seconds: int = DEFAULT_WINDOW_SECONDS) -> TextPipeline:
+        """The pipeline with the bundled model."""
+        return cls(catalog, TextModel.load(), hash_key, dedup_window_seconds)
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        """One Classification per text, in order; texts naming no service never reach the model."""
+        results: list[Classification] = [NO_SERVICE] * len(texts)
+        positions: list[int] = []
+        services: list[str] = []
+        masked: list[str] = []
+        find = self.matcher.find
+        for index, text in enumerate(texts):
+            mentions = find(text)
+            if not mentions:
+                continue
+            service = self.matcher.failing(text, mentions)
+            positions.append(index)
+            services.append(service)
+            masked.append(masked_text(text, mentions, service, self.matcher.rules.context))
+        if not masked:
+            return results
+        probabilities, problems = self.model.predict(masked, self._featurizer)
+        for index, service, probability, problem in zip(positions, services, probabilities, problems,
+                                                        strict=True):
+            is_report = bool(probability >= self.report_threshold)
+            results[index] = Classification(service, is_report, problem if is_report else None,
+                                            round(float(probability), 4))
+        return results
+
+    def signals(self, observations: Sequence[Observation]) -> list[Signal]:
+        """The observations worth counting, as signals, in input order."""
+        texts = [obs for obs in observations if obs.repost_of is None and not _structured(obs) and obs.text]
+        verdicts = dict(zip((id(obs) for obs in texts), self.classify([obs.text or "" for obs in texts]),
+                            strict=True))
+        found: list[Signal] = []
+        for obs in observations:
+            if obs.repost_of is not None:
+                continue
+            if _structured(obs):
+                signal = self._structured_signal(obs)
+            else:
+                verdict = verdicts.get(id(obs))
+                if verdict is None or not verdict.is_report or verdict.service is None:
+                    continue
+                signal = self._post_signal(obs, verdict)
+            if self._dedup.admit(obs.observed_at, signal.author_hash, signal.service):
+                found.append(signal)
+        return found
+
+    def _hash(self, obs: Observation) -> str | None:
+        return author_hash(self._hash_key, obs.source, obs.author) if obs.author else None
+
+    def _post_signal(self, obs: Observation, verdict: Classification) -> Signal:
+        text = obs.text or ""
+        return Signal(
+            service=verdict.service or "", kind=Kind.POST, problem=Problem(verdict.problem or "other"),
+            observed_at=obs.observed_at, source=obs.source, external_id=obs.external_id,
+            weight=verdict.confidence, location=self.gazetteer.locate(text, obs.location),
+            author_hash=self._hash(obs), evidence={"text": text[:EVIDENCE_CHARS], "url": obs.url},
+        )
+
+    def _structured_signal(self, obs: Observation) -> Signal:
+        evidence: dict[str, object] = {"url": obs.url}
+        if obs.text:
+            evidence["text"] = obs.text[:EVIDENCE_CHARS]
+        return Signal(
+            service=obs.service or "", kind=obs.kind or Kind.REPORT, problem=_problem(obs.problem),
+            observed_at=obs.observed_at, source=obs.source, external_id=obs.external_id,
+            weight=1.0, location=self.gazetteer.locate(obs.text, obs.location),
+            author_hash=self._hash(obs), evidence=evidence,
+        )
+
+
+def _structured(obs: Observation) -> bool:
+    return obs.service is not None and obs.problem is not None and obs.kind in _STRUCTURED_KINDS
+
+
+def _problem(value: str | None) -> Problem:
+    try:
+        return Problem(value or "other")
+    except ValueError:
+        return Problem.OTHER
