@@ -1,0 +1,126 @@
+"""The runner against fake upstreams and a real PostgreSQL: atomic batches, cursors, back-off, health."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from downwatch.store.cursors import load_cursor
+from downwatch.store.health import read_health
+from downwatch.store.pool import create_pool
+from ingest.runner import SourceRunner
+from ingest.sources.backoff import Backoff
+from ingest.sources.replay import ReplaySource
+from ingest.sources.statuspage import StatuspageSource
+from ingest.sources.structured import StructuredSignals
+from tests.fakes.server import serving
+from tests.fakes.statuspage import FakeStatusHost
+
+UPSTREAM = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
+FAST = Backoff(base=0.05, cap=0.2)
+
+
+@pytest.fixture
+async def pool(fresh_database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    created = await create_pool(fresh_database_url, min_size=1, max_size=3)
+    try:
+        yield created
+    finally:
+        await created.close()
+
+
+@pytest.fixture
+async def status_host() -> AsyncIterator[tuple[FakeStatusHost, str]]:
+    host = FakeStatusHost(summary=(UPSTREAM / "statuspage_summary.json").read_bytes())
+    async with serving(host.app()) as url:
+        yield host, url
+
+
+async def signal_ids(pool: asyncpg.Pool) -> list[str]:
+    rows = await pool.fetch("SELECT external_id FROM signals ORDER BY external_id")
+    return [row["external_id"] for row in rows]
+
+
+async def health_of(pool: asyncpg.Pool, name: str) -> dict[str, object]:
+    return next((row for row in await read_health(pool) if row["source"] == name), {})
+
+
+async def test_a_batch_is_stored_once_with_its_cursor_and_health(
+        pool: asyncpg.Pool, status_host: tuple[FakeStatusHost, str]) -> None:
+    _, url = status_host
+    runner = SourceRunner(StatuspageSource(url, "github", name="statuspage:github"), StructuredSignals(b"k"),
+                          pool, backoff=FAST)
+    try:
+        first = await runner.run_once()
+        again = await runner.run_once()
+    finally:
+        await runner.close()
+    assert (first.fetched, first.stored, again.fetched, again.stored) == (2, 2, 2, 0)
+    assert await signal_ids(pool) == ["srhpyqt94yxb:p5k8r7mq2x1z:u1", "srhpyqt94yxb:p5k8r7mq2x1z:u2"]
+    assert await load_cursor(pool, "statuspage:github") == {}
+    health = await health_of(pool, "statuspage:github")
+    assert health["items_total"] == 4 and health["errors_total"] == 0 and health["lag_seconds"] is not None
+    counted = await pool.fetchval("SELECT sum(n) FROM counts WHERE service = 'github' AND kind = 'status'")
+    assert counted == 2
+
+
+async def test_retry_after_is_honoured_and_errors_are_counted(
+        pool: asyncpg.Pool, status_host: tuple[FakeStatusHost, str]) -> None:
+    host, url = status_host
+    host.faults.retry_after = 0.6
+    host.faults.queue("summary", "429", "500", "html")
+    source = StatuspageSource(url, "github", name="sp", poll_seconds=30)
+    runner = SourceRunner(source, StructuredSignals(b"k"), pool, backoff=FAST)
+    stop = asyncio.Event()
+    started = time.monotonic()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        for _ in range(100):
+            if await signal_ids(pool):
+                break
+            await asyncio.sleep(0.05)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+        await runner.close()
+    assert host.faults.served["summary"] == ["429", "500", "html", "ok"]
+    assert elapsed >= 0.6  # waited at least what Retry-After asked for
+    assert len(await signal_ids(pool)) == 2
+    health = await health_of(pool, "sp")
+    assert health["errors_total"] == 3 and health["last_success_at"] is not None
+    assert "MalformedPayload" in str(health["last_error"])
+
+
+async def test_malformed_items_are_skipped_counted_and_the_rest_stored(pool: asyncpg.Pool,
+                                                                        tmp_path: Path) -> None:
+    recorded = tmp_path / "reports.jsonl"
+    lines = [f'{{"source": "report", "external_id": "r{i}", "observed_at": "2024-11-25T08:00:0{i}Z", '
+             f'"service": "bt", "problem": "login", "kind": "report"}}' for i in range(5)]
+    lines.insert(2, '{"external_id": "broken"')
+    recorded.write_text("\n".join(lines) + "\n")
+    runner = SourceRunner(ReplaySource(recorded, batch_size=3), StructuredSignals(b"k"), pool, backoff=FAST)
+    outcomes = [await runner.run_once(), await runner.run_once()]
+    assert [(o.fetched, o.skipped, o.more) for o in outcomes] == [(2, 1, True), (3, 0, False)]
+    assert await signal_ids(pool) == [f"r{i}" for i in range(5)]
+    assert await load_cursor(pool, "replay") == {"delivered": 6}
+    health = await health_of(pool, "replay")
+    assert health["errors_total"] == 1 and "skipped 1 malformed item(s)" in str(health["last_error"])
+
+
+async def test_a_restarted_runner_resumes_from_the_stored_cursor(pool: asyncpg.Pool, tmp_path: Path) -> None:
+    recorded = tmp_path / "reports.jsonl"
+    recorded.write_text("".join(
+        f'{{"source": "report", "external_id": "r{i}", "observed_at": "2024-11-25T08:00:00Z", '
+        f'"service": "bt", "problem": "login", "kind": "report"}}\n' for i in range(10)))
+    first = SourceRunner(ReplaySource(recorded, batch_size=4), StructuredSignals(b"k"), pool)
+    await first.run_once()
+    second = SourceRunner(ReplaySource(recorded, batch_size=4), StructuredSignals(b"k"), pool)
+    outcomes = [await second.run_once(), await second.run_once()]
+    assert [o.stored for o in outcomes] == [4, 2]
+    assert len(await signal_ids(pool)) == 10
