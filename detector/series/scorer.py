@@ -8,11 +8,16 @@ temperatures or anything else into comparable surprises in nats, both upwards an
 row's surprise is the mean over the views: one noisy view alone rarely crosses the alarm level,
 while a real change moves several views at once.
 
+A view whose reference holds fewer than ``min_reference_rows`` values adds no surprise yet, and
+the first ``warmup_rows`` rows score 0 and raise no alarm: a handful of past values cannot say
+what is unusual.
+
 The seasonal memory never keeps a suspect row (surprise at or above ``suspect_surprise``): it keeps
 the same time yesterday again instead, so an outage does not raise an alarm a day later.
 
-An alarm (surprise at or above ``alarm_surprise``) is reported once: for the next
-``quiet_rows`` rows the score is 0, so one event yields one early flag and not a burst. The raw,
+An alarm (surprise at or above ``alarm_surprise``) is reported once: for ``quiet_seconds`` (one
+day) after it the score is 0, so one event yields one early flag and not a burst. The quiet time is
+measured on the series' clock, not in rows, so it means the same at any step. The raw,
 unsuppressed surprise of the last row scored is kept in :attr:`StreamingScorer.last_surprise`.
 
 The scorer is strictly causal: ``score_one`` reads only state built by ``learn_one`` from earlier
@@ -40,7 +45,9 @@ class ScorerConfig:
     seasonal_rows: tuple[int, ...] = (1, 12)
     alarm_surprise: float = 5.0
     suspect_surprise: float = 3.0
-    quiet_rows: int = 300
+    quiet_seconds: float = DAY_SECONDS
+    warmup_rows: int = 300
+    min_reference_rows: int = 100
     score_scale: float = 10.0
 
 
@@ -67,7 +74,8 @@ class StreamingScorer:
                             for _ in range(n_views)]
         self._clock = -math.inf
         self._step = 0.0
-        self._quiet_left = 0
+        self._quiet_until = -math.inf
+        self._learned = 0
         self._assessed: tuple[tuple[float, float], list[float | None], float] | None = None
         self.last_surprise = 0.0
 
@@ -91,7 +99,7 @@ class StreamingScorer:
         features = self._features(max(when, self._clock), value)
         total = 0.0
         for feature, reference in zip(features, self._references, strict=True):
-            if feature is not None:
+            if feature is not None and len(reference) >= self.config.min_reference_rows:
                 total += max(reference.surprise(feature))
         surprise = total / len(self._references)
         self._assessed = (key, features, surprise)
@@ -104,7 +112,7 @@ class StreamingScorer:
     def score_one(self, when: float, value: float) -> float:
         """The anomaly score of this row in [0, 1], from this row and the rows learned before it."""
         surprise = self.surprise(when, value)
-        if self._quiet_left > 0:
+        if self._learned < self.config.warmup_rows or max(when, self._clock) < self._quiet_until:
             return 0.0
         return surprise_to_score(surprise, self.config.score_scale)
 
@@ -114,10 +122,10 @@ class StreamingScorer:
         features, surprise = self._assess(when, value)
         self._assessed = None
         self.last_surprise = surprise
-        if self._quiet_left > 0:
-            self._quiet_left -= 1
-        elif surprise >= self.config.alarm_surprise:
-            self._quiet_left = self.config.quiet_rows
+        self._learned += 1
+        if (self._learned > self.config.warmup_rows and now >= self._quiet_until
+                and surprise >= self.config.alarm_surprise):
+            self._quiet_until = now + self.config.quiet_seconds
         for feature, reference in zip(features, self._references, strict=True):
             if feature is not None:
                 reference.learn(feature)
