@@ -37,15 +37,15 @@ INSERT_CHANGE = """
 INSERT INTO verdict_changes (service, at, from_status, to_status, body) VALUES ($1, $2, $3, $4, $5)
 """
 UPSERT_INCIDENT = """
-INSERT INTO incidents (service, status, severity, started_at, detected_at, peak_at, peak_count, ended_at,
-                       body, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
-ON CONFLICT (service, detected_at) DO UPDATE
-SET status = EXCLUDED.status, severity = EXCLUDED.severity, started_at = EXCLUDED.started_at,
+INSERT INTO incidents (id, service, status, severity, started_at, detected_at, peak_at, peak_count,
+                       ended_at, body, updated_at)
+VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
+ON CONFLICT (id) DO UPDATE
+SET service = EXCLUDED.service, detected_at = EXCLUDED.detected_at, status = EXCLUDED.status, severity = EXCLUDED.severity, started_at = EXCLUDED.started_at,
     peak_at = EXCLUDED.peak_at, peak_count = EXCLUDED.peak_count, ended_at = EXCLUDED.ended_at,
     body = EXCLUDED.body, updated_at = now()
-RETURNING id
 """
+NEXT_INCIDENT_ID = "SELECT coalesce(max(id), 0) + 1 FROM incidents"
 UPSERT_STATE = """
 INSERT INTO detector_state (service, bucket, state, updated_at)
 SELECT s.service, s.bucket, s.state, now()
@@ -96,9 +96,8 @@ async def read_counts(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
     return counts, places
 
 
-async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> dict[tuple[str, str], int]:
-    """Write one tick atomically; return incident ids keyed by (service, detected_at ISO)."""
-    ids: dict[tuple[str, str], int] = {}
+async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:
+    """Write one tick atomically."""
     async with conn.transaction():
         if out.scores:
             s = out.scores
@@ -106,12 +105,11 @@ async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> dict[tuple[st
                                [r.observed for r in s], [r.expected for r in s], [r.score for r in s],
                                [r.status for r in s])
         for incident in out.incidents:
-            row_id = await conn.fetchval(
+            await conn.execute(
                 UPSERT_INCIDENT, incident["service"], incident["status"], incident["severity"],
                 _time(incident["started_at"]), _time(incident["detected_at"]),
                 _time(incident.get("peak_at")), incident.get("peak_count"), _time(incident.get("ended_at")),
-                incident)
-            ids[(incident["service"], str(incident["detected_at"]))] = row_id
+                incident, incident["id"])
         if out.verdicts:
             services = sorted(out.verdicts)
             bodies = [out.verdicts[name] for name in services]
@@ -149,4 +147,9 @@ async def last_scored_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetim
 
 async def first_count_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
     value: datetime | None = await conn.fetchval(FIRST_COUNT_BUCKET)
+    return value
+
+
+async def next_incident_id(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    value: int = await conn.fetchval(NEXT_INCIDENT_ID)
     return value

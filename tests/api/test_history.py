@@ -22,7 +22,8 @@ async def write_scores(pool: asyncpg.Pool, service: str, statuses: list[str]) ->
 
 
 def incident(service: str, started: datetime, *, ended: datetime | None) -> dict[str, Any]:
-    return {"service": service, "status": "resolved" if ended else "active", "severity": "down",
+    return {"id": int(started.timestamp()), "service": service,
+            "status": "resolved" if ended else "active", "severity": "down",
             "started_at": started.isoformat(), "detected_at": (started + timedelta(minutes=2)).isoformat(),
             "peak_at": None, "peak_count": 40.0, "ended_at": ended.isoformat() if ended else None,
             "problems": {"login": 0.7}}

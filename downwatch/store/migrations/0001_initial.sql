@@ -127,8 +127,10 @@ CREATE TABLE verdict_changes (
 );
 CREATE INDEX verdict_changes_service_at ON verdict_changes (service, at);
 
+-- Incident ids are the detector's own (its incident book numbers them), so a verdict's
+-- incident_id and this table agree.
 CREATE TABLE incidents (
-    id          bigserial PRIMARY KEY,
+    id          bigint PRIMARY KEY,
     service     text NOT NULL,
     status      text NOT NULL CHECK (status IN ('active', 'resolved')),
     severity    text NOT NULL CHECK (severity IN ('degraded', 'down')),
