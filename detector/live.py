@@ -1,0 +1,167 @@
+"""The live driver: the latest bucket of every service, one tick at a time, through ``Engine.step``.
+
+    detector = LiveDetector(["bt", "sky"])
+    tick = detector.update(bucket_start, {"bt": BucketObservation("bt", bucket_start, reports=12, ...)})
+    detector.verdict("bt").to_dict()      # the verdict JSON
+    blob = detector.state_bytes("bt")     # persist; LiveDetector.load_state("bt", blob) after a restart
+
+Buckets must arrive in order; a bucket with no data for a service is fed as an empty observation
+(or no observation at all), so the caller feeds every bucket, gaps included.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from detector.engine import Engine, StepOutput
+from detector.incidents import Incident, IncidentBook, OpenIncident, at
+from detector.inputs import BucketArrays, BucketObservation
+from detector.settings import DetectorSettings
+from detector.state import DetectorState
+from detector.verdict import STATUS_BY_CODE, Verdict, VerdictInputs, build_verdict
+from downwatch.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """What one bucket changed: verdicts whose status moved, incidents opened and closed."""
+
+    bucket: datetime
+    changed: list[str]
+    opened: list[Incident]
+    closed: list[Incident]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineRow:
+    service: str
+    bucket: datetime
+    observed: float
+    expected: float
+    score: float
+    status: str
+
+
+def epoch(moment: datetime) -> int:
+    if moment.tzinfo is None:
+        raise InputError(f"bucket {moment.isoformat()} has no time zone; give UTC times")
+    return int(moment.timestamp())
+
+
+class LiveDetector:
+    """Verdicts and incidents for a fixed list of services, updated one bucket at a time."""
+
+    def __init__(self, services: Sequence[str], settings: DetectorSettings | None = None,
+                 prior_per_day: Sequence[float] | None = None) -> None:
+        if len(set(services)) != len(services):
+            raise InputError("services must be unique")
+        self.settings = settings or DetectorSettings()
+        self.engine = Engine(self.settings)
+        self.services = list(services)
+        self.index = {s: i for i, s in enumerate(self.services)}
+        prior = None if prior_per_day is None else np.asarray(prior_per_day, dtype=float)
+        self.state = DetectorState.new(len(self.services), self.settings, prior)
+        self.book = IncidentBook(self.services)
+        self.last: StepOutput | None = None
+        self.last_bucket: int | None = None
+        self.observations: dict[str, BucketObservation] = {}
+
+    def update(self, bucket: datetime, observations: Mapping[str, BucketObservation],
+               now: datetime | None = None) -> Tick:
+        """Score the bucket starting at ``bucket`` for every service (absent ones had nothing)."""
+        unknown = sorted(set(observations) - set(self.index))
+        if unknown:
+            raise InputError(f"observation for unknown service(s) {', '.join(unknown[:5])}")
+        arrays = BucketArrays.from_observations(self.services, observations)
+        tick = self.step_arrays(bucket, arrays, now)
+        self.observations = dict(observations)
+        for service, obs in observations.items():
+            if obs.problems or obs.locations:
+                self.book.add_evidence(self.index[service], obs.problems, obs.locations)
+        return tick
+
+    def step_arrays(self, bucket: datetime, arrays: BucketArrays, now: datetime | None = None) -> Tick:
+        """The same as ``update`` for callers that already hold the bucket as arrays."""
+        t = epoch(bucket)
+        width = self.settings.bucket_seconds
+        if t % width:
+            raise InputError(f"bucket {bucket.isoformat()} does not start on a {width} s boundary")
+        if self.last_bucket is not None and t <= self.last_bucket:
+            raise InputError(f"bucket {bucket.isoformat()} is not after the last one scored")
+        before = self.state.status.copy()
+        out = self.engine.step(self.state, arrays, t)
+        closed = self.book.record(self.state, out.changed, out.alarm_before)
+        opened = [inc for i in out.changed.tolist() if out.alarm_before[i] == 0
+                  and (inc := self.book.active_for(self.state, i)) is not None]
+        self.last, self.last_bucket, self.updated_at = out, t, now or datetime.now(UTC)
+        moved = np.flatnonzero(before != self.state.status)
+        return Tick(bucket=bucket, changed=[self.services[i] for i in moved.tolist()], opened=opened,
+                    closed=closed)
+
+    def verdict(self, service: str) -> Verdict:
+        if self.last is None or self.last_bucket is None:
+            raise InputError("no bucket has been scored yet")
+        i = self._position(service)
+        out = self.last
+        assert out.confidence is not None
+        incident = self.book.open.get(i)
+        bucket = at(self.last_bucket)
+        assert bucket is not None
+        return build_verdict(VerdictInputs(
+            service=service, index=i, observed=float(out.observed[i]), expected=float(out.expected[i]),
+            score=float(out.score[i]), confidence=float(out.confidence[i]), status_code=int(out.status[i]),
+            bucket=bucket, updated_at=self.updated_at, observation=self.observations.get(service),
+            incident_id=None if incident is None else incident.id), self.state, self.settings)
+
+    def timeline_row(self, service: str) -> TimelineRow:
+        if self.last is None or self.last_bucket is None:
+            raise InputError("no bucket has been scored yet")
+        i = self._position(service)
+        bucket = at(self.last_bucket)
+        assert bucket is not None
+        return TimelineRow(service=service, bucket=bucket, observed=float(self.last.observed[i]),
+                           expected=float(self.last.expected[i]), score=float(self.last.score[i]),
+                           status=STATUS_BY_CODE[int(self.last.status[i])].value)
+
+    def active_incidents(self) -> list[Incident]:
+        return self.book.active(self.state)
+
+    def state_bytes(self, service: str) -> bytes:
+        """The service's memory (baseline, alarm, open incident) to persist between restarts."""
+        i = self._position(service)
+        blob = self.state.to_bytes(i)
+        current = self.book.open.get(i)
+        extra = {} if current is None else {"incident": current.id, "problems": dict(current.problems),
+                                             "locations": dict(current.locations.most_common(20))}
+        tail = json.dumps(extra, separators=(",", ":")).encode() if extra else b""
+        return len(blob).to_bytes(4, "little") + blob + tail
+
+    def load_state(self, service: str, blob: bytes) -> None:
+        i = self._position(service)
+        size = int.from_bytes(blob[:4], "little")
+        self.state.load_bytes(i, blob[4:4 + size])
+        rest = blob[4 + size:]
+        if rest:
+            extra = json.loads(rest)
+            opened = self.book.open.setdefault(i, self._new_open(int(extra["incident"])))
+            opened.problems.update(extra.get("problems", {}))
+            opened.locations.update(extra.get("locations", {}))
+        last = self.state.last_bucket[i]
+        if np.isfinite(last):
+            self.last_bucket = int(last) if self.last_bucket is None else max(self.last_bucket, int(last))
+
+    def _new_open(self, incident_id: int) -> OpenIncident:
+        self.book.next_id = max(self.book.next_id, incident_id + 1)
+        return OpenIncident(incident_id)
+
+    def _position(self, service: str) -> int:
+        try:
+            return self.index[service]
+        except KeyError:
+            raise InputError(f"unknown service {service!r}") from None
+

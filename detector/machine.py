@@ -1,0 +1,200 @@
+"""The verdict state machine: evidence in, up/degraded/down out, with hysteresis so one bucket never flaps.
+
+Evidence for ``degraded``: a surprising bucket (score >= score_degraded) or a sustained rise (CUSUM >=
+cusum_degraded), backed since the rise began by enough volume, enough distinct reporters, enough
+reporters per signal (a flood from a few clients is not an outage) and a high enough observed/expected
+ratio; or probes failing for several buckets; or the status page saying major/critical. Evidence for
+``down``: the same at the stricter thresholds, for ``down_confirm_buckets`` buckets in a row. Back to
+``up`` after ``recover_buckets`` calm buckets in a row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from detector.inputs import BucketArrays
+from detector.scoring import MIN_MEAN, log_surprise
+from detector.state import ALARM_DOWN, ALARM_UP, STATUS_UNKNOWN, DetectorState
+
+if TYPE_CHECKING:
+    from detector.engine import Engine
+
+MACHINE_FIELDS = ("cusum", "run_start", "run_obs", "run_exp", "run_reporters", "fast_obs", "fast_exp",
+                  "alarm", "down_run", "release_run", "calm_run", "calm_start", "alarm_age", "probe_run",
+                  "onset", "detected", "peak_count", "peak_at", "severity")
+
+
+@dataclass(slots=True)
+class Snapshot:
+    index: np.ndarray
+    values: dict[str, np.ndarray]
+
+
+def snapshot(state: DetectorState, frozen: np.ndarray | None) -> Snapshot | None:
+    """The machine's memory of the services in ``frozen`` (stale input: their verdict must not move)."""
+    if frozen is None or not frozen.any():
+        return None
+    index = np.flatnonzero(frozen)
+    return Snapshot(index, {name: getattr(state, name)[index].copy() for name in MACHINE_FIELDS})
+
+
+def restore(state: DetectorState, saved: Snapshot) -> None:
+    for name, values in saved.values.items():
+        getattr(state, name)[saved.index] = values
+
+
+def advance(engine: Engine, state: DetectorState, arrays: BucketArrays, bucket: int, observed: np.ndarray,
+            expected: np.ndarray, score: np.ndarray, llr: np.ndarray, cold: np.ndarray | None) -> None:
+    """Move every service's alarm one bucket forward, in place.
+
+    The run statistics (CUSUM and the volume, expectation and reporters since the rise began) are
+    updated for every service; the decisions only for candidates: services in alarm, or with a
+    surprising bucket, a high CUSUM or outside evidence. The others stay ``up`` by construction.
+    """
+    s = engine.settings
+    before = state.alarm
+    cusum = np.maximum(state.cusum + llr, 0.0)
+    if cold is not None:
+        cusum[cold] = 0.0
+    in_run = cusum > 0.0
+    state.run_start[in_run & (state.cusum <= 0.0)] = bucket
+    keep = in_run | (before > ALARM_UP)
+    state.run_obs = (state.run_obs + observed) * keep
+    state.run_exp = (state.run_exp + expected) * keep
+    state.run_reporters = (state.run_reporters + arrays.reporters) * keep
+    state.cusum = cusum
+
+    outside = _outside_evidence(engine, state, arrays)
+    suspect = (score >= s.score_degraded) | (cusum >= s.cusum_degraded) | (before > ALARM_UP)
+    if outside is not None:
+        suspect |= outside
+    index = np.flatnonzero(suspect)
+    if index.size:
+        _decide(engine, state, index, bucket, observed[index], expected[index], score[index],
+                None if outside is None else outside[index], None if cold is None else cold[index])
+
+
+def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray,
+            expected: np.ndarray, score: np.ndarray, outside: np.ndarray | None,
+            cold: np.ndarray | None) -> None:
+    """The state machine for the candidate services at ``index`` (all arguments are their slices)."""
+    s = engine.settings
+    before = state.alarm[index]
+    cusum = state.cusum[index]
+    run_obs, run_rep = state.run_obs[index], state.run_reporters[index]
+    ratio = run_obs / np.maximum(state.run_exp[index], MIN_MEAN)
+    crowd_degraded = ((run_rep >= s.min_reporter_share * run_obs) & (run_obs >= s.min_volume_degraded)
+                      & (run_rep >= s.min_reporters_degraded) & (ratio >= s.min_ratio_degraded))
+    crowd_down = (crowd_degraded & (run_obs >= s.min_volume_down) & (run_rep >= s.min_reporters_down)
+                  & (ratio >= s.min_ratio_down))
+    evidence = crowd_degraded & ((score >= s.score_degraded) | (cusum >= s.cusum_degraded))
+    evidence_down = crowd_down & ((score >= s.score_down) | (cusum >= s.cusum_down))
+    if outside is not None:
+        evidence |= outside
+    in_alarm = before > ALARM_UP
+    entering = ~in_alarm & evidence
+    if cold is not None:
+        entering &= ~cold
+
+    fast = engine.fast_rate
+    fast_obs = np.where(in_alarm, state.fast_obs[index] + fast * (observed - state.fast_obs[index]), observed)
+    fast_exp = np.where(in_alarm, state.fast_exp[index] + fast * (expected - state.fast_exp[index]), expected)
+    calm = (fast_obs < s.recover_ratio * fast_exp) & (score < s.recover_score)
+    if outside is not None:
+        calm &= ~outside
+    down_now = crowd_down & (fast_obs >= s.min_ratio_down * fast_exp)
+
+    down_run = np.where(in_alarm, state.down_run[index] + 1.0, 1.0) * (evidence_down & (in_alarm | entering))
+    release_run = np.where(in_alarm, state.release_run[index] + 1.0, 0.0) * ~down_now
+    calm_run = np.where(in_alarm, state.calm_run[index] + 1.0, 0.0) * calm
+    calm_start = np.where(calm_run == 1.0, bucket, state.calm_start[index])
+
+    alarm = np.where(entering, 1.0, before)
+    escalate = (alarm > ALARM_UP) & (down_run >= s.down_confirm_buckets)
+    release = (alarm == ALARM_DOWN) & (release_run >= s.down_release_buckets) & ~escalate
+    alarm = np.where(escalate, 2.0, np.where(release, 1.0, alarm))
+    recovered = in_alarm & (calm_run >= s.recover_buckets)
+    alarm = np.where(recovered, 0.0, alarm)
+
+    state.alarm[index] = alarm
+    state.fast_obs[index], state.fast_exp[index] = fast_obs, fast_exp
+    state.down_run[index], state.release_run[index] = down_run, release_run * (alarm == ALARM_DOWN)
+    state.calm_run[index], state.calm_start[index] = calm_run, calm_start
+    state.alarm_age[index] = (state.alarm_age[index] + 1.0) * (alarm > ALARM_UP)
+
+    opened = index[entering]
+    if opened.size:
+        _open(state, opened, bucket, observed[entering])
+    closed = index[recovered]
+    if closed.size:
+        _reset_run(state, closed)
+    active = alarm > ALARM_UP
+    if active.any():
+        _track_peak(state, index[active], bucket, observed[active])
+
+
+def _outside_evidence(engine: Engine, state: DetectorState, arrays: BucketArrays) -> np.ndarray | None:
+    """Probes failing for several buckets, or the status page at major/critical."""
+    s = engine.settings
+    evidence: np.ndarray | None = None
+    if arrays.probe_checks is not None and arrays.probe_failed is not None:
+        checks = arrays.probe_checks
+        failing = (checks > 0) & (arrays.probe_failed >= s.probe_failing_share * checks)
+        state.probe_run = (state.probe_run + 1.0) * failing
+        evidence = state.probe_run >= s.probe_confirm_buckets
+    elif state.probe_run.any():
+        state.probe_run.fill(0.0)
+    if arrays.official is not None:
+        official = (arrays.official >= s.official_degraded_level) & (arrays.official <= 3)
+        evidence = official if evidence is None else evidence | official
+    return evidence
+
+
+def _open(state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray) -> None:
+    run_start = state.run_start[index]
+    state.onset[index] = np.where(np.isfinite(run_start), np.minimum(run_start, bucket), bucket)
+    state.detected[index] = bucket
+    state.peak_count[index] = observed
+    state.peak_at[index] = bucket
+    state.severity[index] = 0.0
+    state.calm_start[index] = np.nan
+
+
+def _reset_run(state: DetectorState, index: np.ndarray) -> None:
+    for name in ("cusum", "run_obs", "run_exp", "run_reporters", "down_run", "release_run"):
+        getattr(state, name)[index] = 0.0
+    state.run_start[index] = np.nan
+
+
+def _track_peak(state: DetectorState, index: np.ndarray, bucket: int, now: np.ndarray) -> None:
+    higher = now > state.peak_count[index]
+    state.peak_count[index] = np.where(higher, now, state.peak_count[index])
+    state.peak_at[index] = np.where(higher, bucket, state.peak_at[index])
+    state.severity[index] = np.maximum(state.severity[index], state.alarm[index])
+
+
+def mark_since(state: DetectorState, status: np.ndarray, moved: np.ndarray, bucket: int) -> None:
+    """Record when each service's shown status changed; an alarm dates from the rise's onset."""
+    entering_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (
+        (state.status == ALARM_UP) | (state.status == STATUS_UNKNOWN))
+    state.since = np.where(moved, bucket, state.since)
+    state.since = np.where(entering_alarm & np.isfinite(state.onset), state.onset, state.since)
+    state.status = status
+
+
+def confidence(engine: Engine, state: DetectorState, p: np.ndarray, status: np.ndarray,
+               arrays: BucketArrays) -> np.ndarray:
+    """How sure the shown status is, in [0, 1]: evidence strength, history length, official agreement."""
+    s = engine.settings
+    strength = np.maximum(log_surprise(p) / engine.down_surprise, state.cusum / s.cusum_down)
+    strength = np.minimum(strength, 1.0)
+    alarm_conf = 0.5 + 0.5 * strength
+    if arrays.official is not None:
+        alarm_conf = np.where(arrays.official >= 1, 1.0 - 0.3 * (1.0 - alarm_conf), alarm_conf)
+    alarm_conf = np.where(state.probe_run > 0, 1.0 - 0.5 * (1.0 - alarm_conf), alarm_conf)
+    shown = np.where(status > ALARM_UP, alarm_conf, 1.0 - 0.5 * strength)
+    history = 0.6 + 0.4 * np.minimum(state.seen / engine.full_confidence_buckets, 1.0)
+    return np.where(status == STATUS_UNKNOWN, 0.0, shown * history)

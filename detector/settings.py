@@ -1,0 +1,133 @@
+"""The detector's tunable settings, with the defaults used live and in replays.
+
+Rates and memories are given in time units (seconds, days), not buckets, so the same settings work
+for any bucket width.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from downwatch.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorSettings:
+    """Every threshold of the detector. Defaults are tuned on synthetic histories (benchmarks/)."""
+
+    bucket_seconds: int = 60
+    """Width of one count bucket; must divide a day."""
+
+    level_halflife_days: float = 3.0
+    """How fast the de-seasonalised level follows slow growth (half-life of its moving average)."""
+    daily_halflife_days: float = 7.0
+    """Memory of the hour-of-day profile (each hour learns from that hour on recent days)."""
+    weekly_halflife_days: float = 28.0
+    """Memory of the day-of-week profile."""
+    dispersion_halflife_days: float = 7.0
+    """Memory of the over-dispersion estimate (negative binomial: var = mu + r * mu**2)."""
+    max_dispersion: float = 2.0
+    """Upper bound on r; it keeps one burst from making a service unscorable."""
+
+    prior_per_day: float = 20.0
+    """Reports + posts per day assumed for a new service until its own history takes over."""
+    prior_weight_days: float = 1.0 / 24.0
+    """How many days of history the prior is worth (its weight in the running average)."""
+    post_share: float = 0.3
+    """Share of the prior that is expected from social posts rather than user reports."""
+    warmup_days: float = 1.0
+    """History needed before a service gets a verdict other than `unknown`."""
+    full_confidence_days: float = 7.0
+    """History after which confidence is no longer discounted for a young baseline."""
+
+    learn_below_score: float = 0.999
+    """A bucket is learned from only when its anomaly score is below this (never from outages)."""
+    relearn_after_days: float = 1.0
+    """An alarm lasting longer than this is taken as the new normal and learned from again."""
+
+    cusum_ratio: float = 3.0
+    """The rise the CUSUM is tuned to detect: expected * ratio ..."""
+    cusum_min_shift_per_day: float = 120.0
+    """... or at least this many extra reports per day (whichever is larger)."""
+    cusum_degraded: float = 11.0
+    """CUSUM level (log-likelihood ratio) that raises `degraded`."""
+    cusum_down: float = 20.0
+    """CUSUM level that, with enough volume and reporters, raises `down`."""
+    score_degraded: float = 1.0 - 1e-6
+    """Anomaly score of a single bucket that raises `degraded` on its own."""
+    score_down: float = 1.0 - 1e-9
+    """Anomaly score of a single bucket that, with enough volume and reporters, raises `down`."""
+    min_ratio_degraded: float = 1.5
+    """Observed must be at least this multiple of expected for any alarm."""
+    min_ratio_down: float = 3.0
+    """Observed must be at least this multiple of expected for `down`."""
+    min_volume_degraded: float = 3.0
+    """Reports + posts since the rise began needed for `degraded`."""
+    min_volume_down: float = 10.0
+    """Reports + posts since the rise began needed for `down`."""
+    min_reporters_degraded: float = 3.0
+    """Distinct reporters (summed per bucket) since the rise began needed for `degraded`."""
+    min_reporters_down: float = 8.0
+    """Distinct reporters (summed per bucket) since the rise began needed for `down`."""
+    min_reporter_share: float = 0.3
+    """Distinct reporters per signal since the rise began: below this it is a flood from a few clients."""
+    down_confirm_buckets: int = 2
+    """Consecutive buckets of down-level evidence before `degraded` becomes `down`."""
+    down_release_buckets: int = 3
+    """Consecutive buckets without down-level evidence before `down` falls back to `degraded`."""
+    recover_buckets: int = 10
+    """Consecutive calm buckets before an alarm returns to `up` (hysteresis: no flapping)."""
+    recover_ratio: float = 1.5
+    """A bucket is calm when the short-term average is below expected * this ratio ..."""
+    recover_score: float = 0.99
+    """... and its anomaly score is below this."""
+    fast_halflife_buckets: float = 2.0
+    """Half-life of the short-term average used to decide recovery."""
+
+    probe_failing_share: float = 0.5
+    """Share of failed probe checks in a bucket that counts as the probes failing."""
+    probe_confirm_buckets: int = 2
+    """Consecutive failing probe buckets that raise `degraded` on their own."""
+    official_degraded_level: int = 2
+    """Official indicator (1 minor, 2 major, 3 critical) that raises `degraded` on its own."""
+    stale_share: float = 0.25
+    """A stopped source makes the verdict `unknown` when it carries at least this share of expected."""
+
+    @property
+    def buckets_per_day(self) -> float:
+        return 86400.0 / self.bucket_seconds
+
+    def rate(self, halflife_days: float) -> float:
+        """The per-bucket learning rate of a moving average with this half-life."""
+        return 1.0 - math.exp(-math.log(2.0) / (halflife_days * self.buckets_per_day))
+
+    def per_bucket(self, per_day: float) -> float:
+        return per_day / self.buckets_per_day
+
+
+def detector_settings(**overrides: Any) -> DetectorSettings:
+    """Settings with overrides by name; an unknown name or a bad value is an InputError."""
+    known = {f.name for f in fields(DetectorSettings)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise InputError(f"unknown detector setting(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(sorted(known))}")
+    try:
+        settings = DetectorSettings(**overrides)
+    except TypeError as exc:
+        raise InputError(f"bad detector setting: {exc}") from exc
+    if settings.bucket_seconds < 1 or 86400 % settings.bucket_seconds:
+        raise InputError("bucket_seconds must divide a day (for example 60 or 300)")
+    for name in ("level_halflife_days", "daily_halflife_days", "weekly_halflife_days",
+                 "dispersion_halflife_days", "prior_weight_days", "fast_halflife_buckets"):
+        if not getattr(settings, name) > 0:
+            raise InputError(f"{name} must be positive")
+    if not 0 < settings.score_degraded <= settings.score_down < 1:
+        raise InputError("need 0 < score_degraded <= score_down < 1")
+    if not 0 < settings.cusum_degraded <= settings.cusum_down:
+        raise InputError("need 0 < cusum_degraded <= cusum_down")
+    if settings.cusum_ratio <= 1:
+        raise InputError("cusum_ratio must be above 1")
+    return settings

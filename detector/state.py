@@ -1,0 +1,114 @@
+"""The detector's memory for many services, as arrays with the service as the last axis.
+
+One service's slice serialises to a few hundred bytes (``to_bytes``/``from_bytes``) so a live
+process can persist it between restarts. Times are epoch seconds (UTC); NaN means "none".
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from detector.settings import DetectorSettings
+from downwatch.errors import InputError
+
+HOURS, WEEKDAYS = 24, 7
+FORMAT_VERSION = 1
+_HEADER = struct.Struct("<4sHH")
+_MAGIC = b"DWDS"
+
+ALARM_UP, ALARM_DEGRADED, ALARM_DOWN = 0, 1, 2
+STATUS_UNKNOWN = 3
+
+
+@dataclass(slots=True)
+class DetectorState:
+    """Per-service memory. ``level * hod[hour] * dow[weekday]`` (profiles normalised to mean 1 by their
+    running sums ``hod_sum``/``dow_sum``) is the expected count of a bucket."""
+
+    level: np.ndarray
+    hod: np.ndarray
+    dow: np.ndarray
+    hod_sum: np.ndarray
+    dow_sum: np.ndarray
+    disp_num: np.ndarray
+    disp_den: np.ndarray
+    post_share: np.ndarray
+    seen: np.ndarray
+    cusum: np.ndarray
+    run_start: np.ndarray
+    run_obs: np.ndarray
+    run_exp: np.ndarray
+    run_reporters: np.ndarray
+    fast_obs: np.ndarray
+    fast_exp: np.ndarray
+    alarm: np.ndarray
+    down_run: np.ndarray
+    release_run: np.ndarray
+    calm_run: np.ndarray
+    calm_start: np.ndarray
+    alarm_age: np.ndarray
+    probe_run: np.ndarray
+    status: np.ndarray
+    since: np.ndarray
+    onset: np.ndarray
+    detected: np.ndarray
+    peak_count: np.ndarray
+    peak_at: np.ndarray
+    severity: np.ndarray
+    last_bucket: np.ndarray
+
+    @classmethod
+    def new(cls, n: int, settings: DetectorSettings,
+            prior_per_day: np.ndarray | None = None) -> DetectorState:
+        """Fresh state for ``n`` services; ``prior_per_day`` (one per service) replaces the default prior."""
+        prior = np.full(n, settings.prior_per_day) if prior_per_day is None else np.asarray(
+            prior_per_day, dtype=float)
+        if prior.shape != (n,) or not np.all(np.isfinite(prior)) or np.any(prior <= 0):
+            raise InputError("prior_per_day must be one positive number per service")
+        nan = np.full(n, np.nan)
+        zeros = np.zeros(n)
+        values = {f.name: zeros.copy() for f in fields(cls)}
+        values.update(
+            level=prior / settings.buckets_per_day,
+            hod=np.ones((HOURS, n)), dow=np.ones((WEEKDAYS, n)),
+            hod_sum=np.full(n, float(HOURS)), dow_sum=np.full(n, float(WEEKDAYS)),
+            post_share=np.full(n, settings.post_share),
+            run_start=nan.copy(), calm_start=nan.copy(), since=nan.copy(), onset=nan.copy(),
+            detected=nan.copy(), peak_at=nan.copy(), last_bucket=nan.copy(),
+            status=np.full(n, float(STATUS_UNKNOWN)),
+        )
+        return cls(**values)
+
+    @property
+    def size(self) -> int:
+        return int(self.level.shape[-1])
+
+    def to_bytes(self, i: int) -> bytes:
+        """Service ``i``'s memory as bytes (float64, exact round trip)."""
+        parts = [np.asarray(getattr(self, f.name))[..., i].ravel() for f in fields(self)]
+        return _HEADER.pack(_MAGIC, FORMAT_VERSION, 0) + np.concatenate(parts).astype("<f8").tobytes()
+
+    def load_bytes(self, i: int, blob: bytes) -> None:
+        """Overwrite service ``i``'s memory with what ``to_bytes`` gave."""
+        if len(blob) < _HEADER.size:
+            raise InputError("detector state is truncated")
+        magic, version, _ = _HEADER.unpack_from(blob)
+        if magic != _MAGIC or version != FORMAT_VERSION:
+            raise InputError(f"detector state has an unknown format (version {version})")
+        values = np.frombuffer(blob, dtype="<f8", offset=_HEADER.size)
+        expected = sum(int(np.prod(getattr(self, f.name).shape[:-1])) for f in fields(self))
+        if values.size != expected:
+            raise InputError(f"detector state holds {values.size} numbers, expected {expected}")
+        offset = 0
+        for f in fields(self):
+            target = getattr(self, f.name)
+            width = int(np.prod(target.shape[:-1]))
+            target[..., i] = values[offset:offset + width].reshape(target.shape[:-1])
+            offset += width
+
+    def take(self, index: np.ndarray) -> DetectorState:
+        """A copy holding only the services at ``index`` (in that order)."""
+        return DetectorState(**{f.name: getattr(self, f.name)[..., index].copy() for f in fields(self)})

@@ -1,0 +1,161 @@
+"""The verdict for one service: status, since when, how sure, and why — as the API serves it.
+
+``Verdict.to_dict()`` is exactly the verdict JSON of CONTRIBUTING.md (plus ``reason`` when the status
+is ``unknown``, and ``official.disagrees`` when the crowd sees a rise the status page does not).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from detector.incidents import at, iso, shares, top_counts
+from detector.inputs import OFFICIAL_NAMES, BucketObservation
+from detector.scoring import upper_tail
+from detector.settings import DetectorSettings
+from detector.state import STATUS_UNKNOWN, DetectorState
+from downwatch.records import Kind, Status
+
+STATUS_BY_CODE = {0: Status.UP, 1: Status.DEGRADED, 2: Status.DOWN, STATUS_UNKNOWN: Status.UNKNOWN}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    service: str
+    status: Status
+    since: datetime | None
+    confidence: float
+    observed: float
+    expected: float
+    score: float
+    bucket: datetime
+    updated_at: datetime
+    problems: dict[str, float] = field(default_factory=dict)
+    locations: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, dict[str, float]] = field(default_factory=dict)
+    official: dict[str, Any] = field(default_factory=dict)
+    incident_id: int | None = None
+    explanation: str = ""
+    reason: str | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.observed / self.expected if self.expected > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "service": self.service, "status": self.status.value, "since": iso(self.since),
+            "confidence": round(self.confidence, 4), "observed": round(self.observed, 3),
+            "expected": round(self.expected, 3), "ratio": round(self.ratio, 2), "score": round(self.score, 6),
+            "bucket": iso(self.bucket), "updated_at": iso(self.updated_at),
+            "problems": self.problems, "locations": self.locations, "sources": self.sources,
+            "official": self.official, "incident_id": self.incident_id, "explanation": self.explanation,
+        }
+        if self.reason is not None:
+            body["reason"] = self.reason
+        return body
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictInputs:
+    """What ``build_verdict`` needs about one service after a step."""
+
+    service: str
+    index: int
+    observed: float
+    expected: float
+    score: float
+    confidence: float
+    status_code: int
+    bucket: datetime
+    updated_at: datetime
+    observation: BucketObservation | None
+    incident_id: int | None
+
+
+def build_verdict(v: VerdictInputs, state: DetectorState, settings: DetectorSettings) -> Verdict:
+    i = v.index
+    obs = v.observation
+    status = STATUS_BY_CODE[v.status_code]
+    post_share = float(state.post_share[i])
+    sources = _sources(obs, v.expected, post_share, float(state.disp_num[i] / max(state.disp_den[i], 1e-12)),
+                       settings)
+    official = _official(obs, status, v.score, settings)
+    reason = _unknown_reason(state, i, obs, settings, post_share) if status is Status.UNKNOWN else None
+    problems = shares(obs.problems) if obs else {}
+    locations = top_counts(obs.locations) if obs else {}
+    since = at(state.since[i])
+    reporters = obs.reporters if obs is not None else None
+    explanation = explain(status, v.observed, v.expected, since, problems, official, reason, reporters,
+                          settings.bucket_seconds)
+    return Verdict(service=v.service, status=status, since=since, confidence=v.confidence,
+                   observed=v.observed, expected=v.expected, score=v.score, bucket=v.bucket,
+                   updated_at=v.updated_at, problems=problems, locations=locations, sources=sources,
+                   official=official, incident_id=v.incident_id, explanation=explanation, reason=reason)
+
+
+def _sources(obs: BucketObservation | None, expected: float, post_share: float, dispersion: float,
+             settings: DetectorSettings) -> dict[str, dict[str, float]]:
+    """Observed, expected and score per kind of evidence: each crowd source has its share of the baseline."""
+    out: dict[str, dict[str, float]] = {}
+    r = min(max(dispersion, 0.0), settings.max_dispersion)
+    for kind, observed, share in ((Kind.REPORT, obs.reports if obs else 0.0, 1.0 - post_share),
+                                  (Kind.POST, obs.posts if obs else 0.0, post_share)):
+        mu = max(expected * share, 1e-6)
+        p = upper_tail(np.array([observed]), np.array([mu]), np.array([mu + r * mu * mu]))[0]
+        out[kind.value] = {"observed": round(observed, 3), "expected": round(mu, 3), "score": round(1 - p, 6)}
+    if obs is not None and obs.probe_checks > 0:
+        out[Kind.PROBE.value] = {"observed": obs.probe_failed, "checks": obs.probe_checks,
+                                 "failing_share": round(obs.probe_failed / obs.probe_checks, 3)}
+    return out
+
+
+def _official(obs: BucketObservation | None, status: Status, score: float,
+              settings: DetectorSettings) -> dict[str, Any]:
+    indicator = obs.official if obs is not None else None
+    crowd_rising = status in (Status.DEGRADED, Status.DOWN) or score >= settings.score_degraded
+    operational = indicator in ("none", "operational")
+    return {
+        "indicator": indicator if indicator is not None else OFFICIAL_NAMES[-1],
+        "description": obs.official_description if obs is not None else None,
+        "incident": None if indicator in (None, "none", "operational") else indicator,
+        "disagrees": bool(operational and crowd_rising),
+    }
+
+
+def _unknown_reason(state: DetectorState, i: int, obs: BucketObservation | None, settings: DetectorSettings,
+                    post_share: float) -> str:
+    stopped = [] if obs is None else [k.value for k in (Kind.REPORT, Kind.POST) if k not in obs.alive]
+    if stopped:
+        return f"the {' and '.join(stopped)} source feeding this service has stopped delivering"
+    hours_seen = state.seen[i] * settings.bucket_seconds / 3600
+    return (f"history too short: {hours_seen:.1f} h of the {settings.warmup_days * 24:.0f} h needed; "
+            f"expected is still mostly a prior of {settings.prior_per_day:g} a day")
+
+
+def explain(status: Status, observed: float, expected: float, since: datetime | None,
+            problems: dict[str, float], official: dict[str, Any], reason: str | None,
+            reporters: float | None, bucket_seconds: int) -> str:
+    """One plain-language sentence saying why the status is what it is."""
+    window = "minute" if bucket_seconds == 60 else f"{bucket_seconds} s"
+    counts = f"{observed:g} reports and posts in the last {window} against {expected:.1f} expected"
+    if status is Status.UNKNOWN:
+        return f"Cannot tell: {reason}."
+    if status is Status.UP:
+        return f"{counts}: nothing unusual."
+    ratio = observed / expected if expected > 0 else float("inf")
+    parts = [f"{counts} ({ratio:.1f}x)"]
+    if since is not None:
+        parts.append(f"rising since {since:%H:%M} UTC")
+    if problems:
+        parts.append("most about " + ", ".join(f"{k} ({v:.0%})" for k, v in list(problems.items())[:3]))
+    if reporters is not None:
+        parts.append(f"from {reporters:g} distinct reporters")
+    if official.get("disagrees"):
+        parts.append("while the official status page says all systems operational")
+    elif official.get("incident"):
+        parts.append(f"and the official status page reports a {official['incident']} incident")
+    return "; ".join(parts) + "."
