@@ -108,3 +108,14 @@ def test_score_one_does_not_change_the_state() -> None:
     first = scorer.score_one(when, value)
     scorer.score_one(when + 1, value * 3)
     assert scorer.score_one(when, value) == first
+
+
+def test_after_an_alarm_the_scorer_is_quiet_for_one_day_of_series_time_not_a_row_count() -> None:
+    rng = np.random.default_rng(8)
+    hour = 3600.0
+    values = list(rng.normal(50.0, 2.0, 1400))
+    values[1000] = values[1060] = 200.0  # two spikes 60 hours (60 rows) apart, at an hourly step
+    scores = score_series([(hour * index, value) for index, value in enumerate(values)])
+    assert scores[1000] > 0.5
+    assert max(scores[1001:1024]) == 0.0
+    assert scores[1060] > 0.5
