@@ -118,4 +118,5 @@ def test_after_an_alarm_the_scorer_is_quiet_for_one_day_of_series_time_not_a_row
     scores = score_series([(hour * index, value) for index, value in enumerate(values)])
     assert scores[1000] > 0.5
     assert max(scores[1001:1024]) == 0.0
-    assert scores[1060] > 0.5
+    assert scores[1060] == max(scores[1030:])
+    assert scores[1060] > max(scores[300:1000])
