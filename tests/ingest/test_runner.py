@@ -10,14 +10,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from downwatch.catalog import load_catalog
 from downwatch.store.cursors import load_cursor
 from downwatch.store.health import read_health
 from downwatch.store.pool import create_pool
 from ingest.runner import SourceRunner
 from ingest.sources.backoff import Backoff
+from ingest.sources.bluesky import JetstreamSource
 from ingest.sources.replay import ReplaySource
+from ingest.sources.routing import default_pipeline
 from ingest.sources.statuspage import StatuspageSource
 from ingest.sources.structured import StructuredSignals
+from tests.fakes.jetstream import FakeJetstream, post_event
 from tests.fakes.server import serving
 from tests.fakes.statuspage import FakeStatusHost
 
@@ -124,3 +128,23 @@ async def test_a_restarted_runner_resumes_from_the_stored_cursor(pool: asyncpg.P
     outcomes = [await second.run_once(), await second.run_once()]
     assert [o.stored for o in outcomes] == [4, 2]
     assert len(await signal_ids(pool)) == 10
+
+
+async def test_a_batch_the_store_refused_is_not_half_written_and_is_stored_later(pool: asyncpg.Pool) -> None:
+    events = [post_event(i, f"is Netflix down? can't log in ({i})") for i in range(30)]
+    jetstream = FakeJetstream(events=list(events))
+    async with serving(jetstream.app()) as url:
+        source = JetstreamSource(url.replace("http", "ws") + "/subscribe", batch_seconds=0.3, idle_timeout=1)
+        runner = SourceRunner(source, default_pipeline(load_catalog(), "k"), pool)
+        try:
+            await pool.execute("ALTER TABLE ingest_cursors RENAME TO ingest_cursors_away")
+            with pytest.raises(asyncpg.UndefinedTableError):
+                await runner.run_once()
+            assert await signal_ids(pool) == []  # the signals rolled back with the cursor
+            await pool.execute("ALTER TABLE ingest_cursors_away RENAME TO ingest_cursors")
+            outcome = await runner.run_once()  # the kept batch, not a new fetch: a stream can't resend it
+        finally:
+            await runner.close()
+    assert outcome.stored == 30 and len(await signal_ids(pool)) == 30
+    assert len(jetstream.connections) == 1
+    assert await load_cursor(pool, "bluesky") == {"time_us": events[-1]["time_us"]}
