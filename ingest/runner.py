@@ -20,12 +20,13 @@ import asyncpg
 
 from downwatch.records import Observation, Signal
 from downwatch.store.cursors import load_cursor, save_cursor
-from downwatch.store.health import record_error, record_success
+from downwatch.store.health import read_health, record_error, record_success
 from downwatch.store.signals import insert_signals
 from ingest.sources.backoff import Backoff
 from ingest.sources.base import Cursor, FetchResult, Source, UpstreamError
 
 log = logging.getLogger(__name__)
+PAUSED_CHECK_SECONDS = 5.0
 
 
 class SignalPipeline(Protocol):
@@ -108,6 +109,11 @@ class SourceRunner:
             await record_error(self._pool, name, summary)
         return BatchOutcome(len(batch.observations), stored, len(batch.skipped), batch.more)
 
+    async def paused(self) -> bool:
+        """Whether an operator paused this source (``POST /v1/admin/sources/NAME/pause``)."""
+        rows = await read_health(self._pool)
+        return any(row["source"] == self.source.name and row["paused"] for row in rows)
+
     async def _note_failure(self, message: str) -> None:
         try:
             await record_error(self._pool, self.source.name, message)
@@ -120,6 +126,9 @@ class SourceRunner:
         while not stop.is_set():
             wait = self.source.poll_seconds
             try:
+                if await self.paused():
+                    await self._wait(stop, PAUSED_CHECK_SECONDS)
+                    continue
                 outcome = await self.run_once()
                 attempt = 0
                 if outcome.more:
@@ -143,11 +152,15 @@ class SourceRunner:
                 log.exception("source %s: unexpected failure; retry %d in %.1f s",
                               self.source.name, attempt, wait)
                 await self._note_failure(f"unexpected {type(exc).__name__}: {exc}")
-            if wait > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), wait)
-            else:
-                await asyncio.sleep(0)
+            await self._wait(stop, wait)
+
+    @staticmethod
+    async def _wait(stop: asyncio.Event, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
 
     async def close(self) -> None:
         await self.source.close()

@@ -12,7 +12,7 @@ import pytest
 
 from downwatch.catalog import load_catalog
 from downwatch.store.cursors import load_cursor
-from downwatch.store.health import read_health
+from downwatch.store.health import read_health, set_paused
 from downwatch.store.pool import create_pool
 from ingest.runner import SourceRunner
 from ingest.sources.backoff import Backoff
@@ -148,3 +148,18 @@ async def test_a_batch_the_store_refused_is_not_half_written_and_is_stored_later
     assert outcome.stored == 30 and len(await signal_ids(pool)) == 30
     assert len(jetstream.connections) == 1
     assert await load_cursor(pool, "bluesky") == {"time_us": events[-1]["time_us"]}
+
+
+async def test_a_paused_source_is_not_fetched(pool: asyncpg.Pool,
+                                              status_host: tuple[FakeStatusHost, str]) -> None:
+    host, url = status_host
+    runner = SourceRunner(StatuspageSource(url, "github", name="sp", poll_seconds=0.05),
+                          StructuredSignals(b"k"), pool, backoff=FAST)
+    await set_paused(pool, "sp", True)
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    await runner.close()
+    assert host.requests == [] and await signal_ids(pool) == []
