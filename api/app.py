@@ -85,6 +85,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app.on_shutdown.append(_end_streams)
     for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin):
         module.add_routes(app)
+    meta.add_root_placeholder(app)
     return app
 
 

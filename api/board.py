@@ -91,6 +91,7 @@ class VerdictBoard:
         self._next_event_id = time.time_ns() // 1_000_000
         self.version = 0
         self.published_at = datetime.now(UTC)
+        self.published_monotonic = time.monotonic()
         self._rebuild(self.published_at)
 
     # reading -------------------------------------------------------------------------------------
@@ -173,6 +174,7 @@ class VerdictBoard:
         self._derived = {}
         self.version += 1
         self.published_at = at
+        self.published_monotonic = time.monotonic()
         return changed
 
     # the event stream ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from aiohttp import web
 
@@ -30,7 +31,10 @@ def unknown_service(board: VerdictBoard, slug: str) -> NotFound:
 
 
 def max_age(app: web.Application) -> int:
-    return max(1, math.ceil(app[SETTINGS].tick_seconds))
+    """Seconds until the next detector tick is due (at least 1), so caches never keep an answer
+    much past the tick that replaces it."""
+    remaining = app[SETTINGS].tick_seconds - (time.monotonic() - app[BOARD].published_monotonic)
+    return max(1, math.floor(remaining))
 
 
 def board_of(request: web.Request) -> VerdictBoard:

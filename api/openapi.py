@@ -5,9 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from downwatch import __version__
+from downwatch.catalog import CATEGORIES
 from downwatch.records import Problem, Status
 
 SLUG_PATTERN = "^[a-z0-9]+(?:-[a-z0-9]+)*$"
+PRINTABLE = "^[^\\x00-\\x1f]*$"
+NOT_BLANK = "\\S"
+DOMAIN_PATTERN = "^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$"
+HANDLE_PATTERN = "^[A-Za-z0-9_][A-Za-z0-9_.-]*$"
+URL_PATTERN = "^https?://[^\\s/]+\\.[^\\s/]+(?:/\\S*)?$"
 STATUSES = [status.value for status in Status]
 PROBLEMS = [problem.value for problem in Problem]
 
@@ -20,9 +26,15 @@ def nullable(schema_type: str, **extra: Any) -> dict[str, Any]:
     return {"type": [schema_type, "null"], **extra}
 
 
-def openapi_document() -> dict[str, Any]:
+def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
     """Built afresh on each call: nothing here is shared module state."""
     TIME = {"type": "string", "format": "date-time"}
+    SSE_EVENT = {
+        "type": "object", "required": ["event", "id", "data"],
+        "properties": {"event": {"const": "verdict"}, "id": {"type": "string", "pattern": "^[0-9]+$"},
+                       "data": {"type": "string", "contentMediaType": "application/json",
+                                "contentSchema": ref("Verdict")}},
+        "description": "one server-sent event: a verdict (the JSON of GET /v1/services/{slug})"}
     TIME_OR_NULL = nullable("string", format="date-time")
     NUMBER_OR_NULL = nullable("number")
     STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -131,12 +143,21 @@ def openapi_document() -> dict[str, Any]:
             "board": obj({"version": {"type": "integer"}, "published_at": TIME,
                           "age_seconds": {"type": "number"}}),
             "sources": {"type": "array", "items": ref("SourceHealth")}}),
+        "AdminServiceInput": obj({
+            "name": {"type": "string", "pattern": NOT_BLANK},
+            "country": {"type": "string", "pattern": "^([A-Z]{2}|global)$",
+                        "description": "ISO 3166-1 alpha-2 code or \"global\""},
+            "category": {"type": "string", "enum": list(CATEGORIES)},
+            "aliases": {"type": "array", "items": {"type": "string", "pattern": NOT_BLANK}},
+            "domains": {"type": "array", "items": {"type": "string", "pattern": DOMAIN_PATTERN}},
+            "handles": {"type": "array", "items": {"type": "string", "pattern": HANDLE_PATTERN}},
+            "status_page": {"type": ["string", "null"], "pattern": URL_PATTERN}},
+            ["name", "country", "category"],
+            description="A catalog entry without its slug (the path gives it); rules: downwatch/catalog.py."),
         "AdminService": obj({
-            "slug": {"type": "string", "pattern": SLUG_PATTERN}, "name": {"type": "string", "minLength": 1},
-            "country": {"type": "string", "description": "ISO 3166-1 alpha-2 code or \"global\""},
+            "slug": {"type": "string"}, "name": {"type": "string"}, "country": {"type": "string"},
             "category": {"type": "string"}, "aliases": STRINGS, "domains": STRINGS, "handles": STRINGS,
-            "status_page": nullable("string")},
-            ["name", "country", "category"], description="A catalog entry (rules: downwatch/catalog.py)."),
+            "status_page": nullable("string")}, description="The stored catalog entry."),
         "SourceControl": obj({"source": {"type": "string"}, "paused": {"type": "boolean"}}),
     }
 
@@ -193,9 +214,11 @@ def openapi_document() -> dict[str, Any]:
             "The catalog with each service's current status",
             "Answered from memory, refreshed on every detector tick. Filters combine with AND.",
             [query("status", {"type": "string", "enum": STATUSES}, "only services with this status"),
-             query("category", {"type": "string", "maxLength": 40}, "only this catalog category"),
-             query("country", {"type": "string", "maxLength": 20}, "ISO country code or `global`"),
-             query("q", {"type": "string", "maxLength": 100},
+             query("category", {"type": "string", "maxLength": 40, "pattern": PRINTABLE},
+                   "only this catalog category"),
+             query("country", {"type": "string", "maxLength": 20, "pattern": PRINTABLE},
+                   "ISO country code or `global`"),
+             query("q", {"type": "string", "maxLength": 100, "pattern": PRINTABLE},
                    "text found in the slug, name or an alias (case-insensitive)"),
              *CONDITIONAL_PARAMETERS],
             cached_json("the services", "ServiceList")),
@@ -211,7 +234,8 @@ def openapi_document() -> dict[str, Any]:
             "10,080 points per answer.",
             [SLUG_PARAMETER, query("from", time_query, "start (ISO-8601, UTC if no offset)"),
              query("to", time_query, "end, exclusive (ISO-8601)"),
-             query("step", {"type": "integer", "minimum": 1, "maximum": 86400},
+             query("step", {"type": "integer", "minimum": bucket_seconds, "maximum": 86400,
+                            "multipleOf": bucket_seconds},
                    "seconds per point, a multiple of the bucket width"),
              *CONDITIONAL_PARAMETERS],
             cached_json("the timeline", "Timeline", NOT_FOUND, STORE_DOWN)),
@@ -260,7 +284,7 @@ def openapi_document() -> dict[str, Any]:
              query("scores", {"type": "boolean"}, "also send score-only changes (default: status changes)"),
              {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"}}],
             {"200": {"description": "an event stream",
-                     "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                     "content": {"text/event-stream": {"schema": SSE_EVENT}}},
              "400": problem("a bad query parameter"), "404": problem(NOT_FOUND[1])}),
         "/v1/services/{slug}/statuspage.json": get(
             "The verdict as an Atlassian Statuspage summary.json",
@@ -298,7 +322,7 @@ def openapi_document() -> dict[str, Any]:
             "description": "Stored in the services table; overrides the bundled entry.",
             "tags": ["admin"], "security": [{"bearer": []}], "parameters": [SLUG_PARAMETER],
             "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": ref("AdminService")}}},
+                            "content": {"application/json": {"schema": ref("AdminServiceInput")}}},
             "responses": {"200": {"description": "the stored entry",
                                   "content": {"application/json": {"schema": ref("AdminService")}}},
                           "400": problem("malformed JSON"), "413": problem("body too large"),
@@ -314,7 +338,8 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "string", "enum": ["pause", "resume"]}}],
             "responses": {"200": {"description": "the source's new state",
                                   "content": {"application/json": {"schema": ref("SourceControl")}}},
-                          "400": problem("bad source name"), **ADMIN_PROBLEMS,
+                          "400": problem("bad source name"), "404": problem("no such action"),
+                          **ADMIN_PROBLEMS,
                           "503": problem(STORE_DOWN[1])}}},
     }
     return {

@@ -20,6 +20,7 @@ from downwatch.records import Service
 from downwatch.store.health import set_paused
 from downwatch.store.services import upsert_admin_service
 
+ENTRY_FIELDS = tuple(key for key in SERVICE_KEYS if key != "slug")
 SOURCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
@@ -45,15 +46,12 @@ def service_from_json(slug: str, body: bytes) -> Service:
                          type_slug="malformed-json") from None
     if not isinstance(entry, dict):
         raise InputError("the body must be a JSON object with the service's fields", status=422)
-    if "slug" in entry and entry["slug"] != slug:
-        raise InputError("the slug in the body differs from the slug in the path", status=422,
-                         extra={"field": "slug"})
     lines = ["[[service]]", f"slug = {orjson.dumps(slug).decode()}"]
     for key, value in entry.items():
-        if key not in SERVICE_KEYS:
-            raise InputError(f"unknown field {key!r}; allowed: {', '.join(SERVICE_KEYS)}", status=422,
-                             extra={"field": key})
-        if key != "slug" and value is not None:
+        if key not in ENTRY_FIELDS:
+            raise InputError(f"unknown field {key!r}; allowed: {', '.join(ENTRY_FIELDS)} "
+                             "(the slug comes from the path)", status=422, extra={"field": key})
+        if value is not None:
             lines.append(f"{key} = {orjson.dumps(value).decode()}")
     try:
         [service] = parse_services("\n".join(lines), "the request body")

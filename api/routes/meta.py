@@ -1,9 +1,8 @@
-"""The routes about the API itself: ``/openapi.json``, ``/docs``, ``/healthz``, ``/metrics``, ``/``."""
+"""The routes about the API itself: ``/openapi.json``, ``/docs``, ``/healthz``, ``/metrics``."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from importlib import resources
 from typing import Any
 
 import orjson
@@ -11,7 +10,7 @@ from aiohttp import web
 
 from api.caching import cached_answer
 from api.docs_page import render_docs
-from api.keys import BOARD, METRICS, POOL, STORE_ANSWERS
+from api.keys import BOARD, METRICS, POOL, SETTINGS, STORE_ANSWERS
 from api.lookup import max_age
 from api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from api.openapi import openapi_document
@@ -23,7 +22,6 @@ from downwatch.store.health import read_health
 
 OPENAPI = web.AppKey("openapi", Representation)
 DOCS = web.AppKey("docs", Representation)
-DASHBOARD_INDEX = "static/index.html"
 
 
 async def get_openapi(request: web.Request) -> web.Response:
@@ -77,22 +75,20 @@ async def get_metrics(request: web.Request) -> web.Response:
 
 
 async def get_root(request: web.Request) -> web.StreamResponse:
-    index = resources.files("api").joinpath(DASHBOARD_INDEX)
-    if index.is_file():
-        return web.Response(body=index.read_bytes(), content_type="text/html", charset="utf-8",
-                            headers={"Cache-Control": "no-cache"})
     raise web.HTTPFound("/docs")
 
 
+def add_root_placeholder(app: web.Application) -> None:
+    """``GET /`` redirects to /docs unless the dashboard has claimed it."""
+    if not any(resource.canonical == "/" for resource in app.router.resources()):
+        app.router.add_get("/", get_root)
+
+
 def add_routes(app: web.Application) -> None:
-    spec = openapi_document()
+    spec = openapi_document(app[SETTINGS].bucket_seconds)
     app[OPENAPI] = Representation.of_bytes(orjson.dumps(spec), datetime.now(UTC))
     app[DOCS] = Representation.of_bytes(render_docs(spec).encode(), datetime.now(UTC))
     app.router.add_get("/openapi.json", get_openapi)
     app.router.add_get("/docs", get_docs)
     app.router.add_get("/healthz", get_health)
     app.router.add_get("/metrics", get_metrics)
-    app.router.add_get("/", get_root)
-    static = resources.files("api").joinpath("static")
-    if static.is_dir():
-        app.router.add_static("/static/", str(static))

@@ -1,0 +1,1 @@
+"""Production deployment files: the micro-caching nginx configuration and its renderer."""
