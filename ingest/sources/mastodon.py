@@ -160,9 +160,12 @@ class MastodonSource:
             if not isinstance(page, list):
                 raise MalformedPayload(f"Mastodon {key}: expected a JSON array, got {type(page).__name__}")
             ids = [item["id"] for item in page if isinstance(item, dict) and isinstance(item.get("id"), str)]
-            newest = newest_id(ids)
+            newest = newest_id([*ids, *([since[key]] if key in since else [])])
+            linked = link_min_id(answer.headers.get("Link")) if ids else None
+            if linked is not None and newest is not None:
+                newest = newest_id([linked, newest])
             if newest is not None:
-                since[key] = newest_id([newest, since[key]]) if key in since else newest  # type: ignore[assignment]
+                since[key] = newest
             more = more or len(page) >= PAGE_LIMIT
             pages.append(page)
         return FetchResult(payload=pages, cursor={"min_id": since}, more=more)
