@@ -40,8 +40,10 @@ class Rates:
     hod_prior_buckets: float
     dow_prior_buckets: float
     relearn_buckets: float
+    hod_after_buckets: float
+    """The daily profile starts learning after an hour, once the level has found its scale ..."""
     dow_after_buckets: float
-    """The weekly profile starts learning after a day, once the level has found its scale."""
+    """... and the weekly profile after a day."""
 
     @property
     def mature_buckets(self) -> float:
@@ -63,6 +65,7 @@ class Rates:
             hod_prior_buckets=per_hour,
             dow_prior_buckets=s.buckets_per_day / 2.0,
             relearn_buckets=s.relearn_after_days * s.buckets_per_day,
+            hod_after_buckets=per_hour,
             dow_after_buckets=s.buckets_per_day,
         )
 
@@ -121,6 +124,7 @@ def learn(state: DetectorState, rates: Rates, hour: int, weekday: int, observed:
         level_rate = mask * np.maximum(rates.level, 1.0 / (seen + rates.prior_buckets))
         hod_rate = mask * np.maximum(rates.hod, 1.0 / (seen / HOURS + rates.hod_prior_buckets))
         dow_rate = mask * np.maximum(rates.dow, 1.0 / (seen / WEEKDAYS + rates.dow_prior_buckets))
+        hod_rate *= seen >= rates.hod_after_buckets
         dow_rate *= seen >= rates.dow_after_buckets
         disp_rate = mask * np.maximum(rates.dispersion, 1.0 / (seen + 1.0))
     else:

@@ -5,7 +5,7 @@ Layout: one row per service, bucket, kind and problem (the store's ``counts`` ta
 | column    | required | meaning |
 | --------- | -------- | ------- |
 | service   | yes      | the service slug |
-| bucket    | yes      | bucket start, ISO 8601 (no zone: UTC); times inside a bucket are floored to its start |
+| bucket    | yes      | bucket start, ISO 8601 (no zone: UTC); a time inside a bucket floors to its start |
 | kind      | yes      | ``report``, ``post``, ``probe``, ``status`` or ``location`` |
 | count     | yes      | number of signals (for ``probe``: failed checks; ``location``: reports from there) |
 | problem   | no       | problem category (default ``other``) |
@@ -87,7 +87,9 @@ def numbers(frame: pd.DataFrame, column: str, default: pd.Series | float | None)
     if column not in frame.columns:
         if default is None:
             raise InputError(f"missing column {column!r}")
-        return default if isinstance(default, pd.Series) else pd.Series(default, index=frame.index, dtype=float)
+        if isinstance(default, pd.Series):
+            return default
+        return pd.Series(default, index=frame.index, dtype=float)
     raw = frame[column]
     values = pd.to_numeric(raw, errors="coerce").astype(float)
     blank = raw.isna() | (raw.astype("string").str.strip() == "")
@@ -118,8 +120,8 @@ def check_counts(frame: pd.DataFrame, bucket_seconds: int) -> pd.DataFrame:
     kind = frame["kind"].astype("string").str.strip().str.lower()
     bad_kind = np.flatnonzero((~kind.isin(KINDS)).fillna(True).to_numpy())
     if bad_kind.size:
-        raise InputError(f"{row_label(int(bad_kind[0]))}: kind {frame['kind'].iloc[bad_kind[0]]!r} is not one of "
-                         f"{', '.join(KINDS)}")
+        given = frame["kind"].iloc[bad_kind[0]]
+        raise InputError(f"{row_label(int(bad_kind[0]))}: kind {given!r} is not one of {', '.join(KINDS)}")
     bucket = parse_times(frame["bucket"], "bucket").dt.floor(f"{bucket_seconds}s")
     count = numbers(frame, "count", None)
     out = pd.DataFrame({

@@ -177,10 +177,13 @@ def _track_peak(state: DetectorState, index: np.ndarray, bucket: int, now: np.nd
 
 
 def mark_since(state: DetectorState, status: np.ndarray, moved: np.ndarray, bucket: int) -> None:
-    """Record when each service's shown status changed; an alarm dates from the rise's onset."""
+    """Record when each service's shown status changed; an alarm dates from the rise's onset, and moving
+    between ``degraded`` and ``down`` keeps that date."""
     entering_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (
         (state.status == ALARM_UP) | (state.status == STATUS_UNKNOWN))
-    state.since = np.where(moved, bucket, state.since)
+    within_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (state.status > ALARM_UP) & (
+        state.status < STATUS_UNKNOWN)
+    state.since = np.where(moved & ~within_alarm, bucket, state.since)
     state.since = np.where(entering_alarm & np.isfinite(state.onset), state.onset, state.since)
     state.status = status
 
@@ -196,5 +199,5 @@ def confidence(engine: Engine, state: DetectorState, p: np.ndarray, status: np.n
         alarm_conf = np.where(arrays.official >= 1, 1.0 - 0.3 * (1.0 - alarm_conf), alarm_conf)
     alarm_conf = np.where(state.probe_run > 0, 1.0 - 0.5 * (1.0 - alarm_conf), alarm_conf)
     shown = np.where(status > ALARM_UP, alarm_conf, 1.0 - 0.5 * strength)
-    history = 0.6 + 0.4 * np.minimum(state.seen / engine.full_confidence_buckets, 1.0)
+    history = 0.85 + 0.15 * np.minimum(state.seen / engine.full_confidence_buckets, 1.0)
     return np.where(status == STATUS_UNKNOWN, 0.0, shown * history)

@@ -124,4 +124,5 @@ def incidents_frame(records: list[Incident]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(INCIDENT_COLUMNS))
 
 
-__all__ = ["TIMELINE_COLUMNS", "DetectorSettings", "ReplayResult", "incidents_frame", "replay", "replay_arrays"]
+__all__ = ["TIMELINE_COLUMNS", "DetectorSettings", "ReplayResult", "incidents_frame", "replay",
+           "replay_arrays"]

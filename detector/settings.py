@@ -33,8 +33,8 @@ class DetectorSettings:
 
     prior_per_day: float = 20.0
     """Reports + posts per day assumed for a new service until its own history takes over."""
-    prior_weight_days: float = 1.0 / 24.0
-    """How many days of history the prior is worth (its weight in the running average)."""
+    prior_weight_days: float = 10.0 / 1440.0
+    """How many days of history the prior is worth (its weight in the running average: ten minutes)."""
     post_share: float = 0.3
     """Share of the prior that is expected from social posts rather than user reports."""
     warmup_days: float = 1.0

@@ -116,7 +116,8 @@ class SyntheticWorld:
         for s in range(self.services):
             for _ in range(rng.poisson(per_month * (self.days - quiet_days) / 30)):
                 shape = str(rng.choice(SHAPES))
-                minutes = {"step": (20, 180), "ramp": (30, 180), "spike": (3, 10), "partial": (30, 240)}[shape]
+                minutes = {"step": (20, 180), "ramp": (30, 180), "spike": (3, 10),
+                           "partial": (30, 240)}[shape]
                 duration = int(rng.integers(*minutes) * 60 // self.bucket_seconds) or 1
                 size = float(np.exp(rng.uniform(np.log(2.0), np.log(30.0))))
                 size *= {"spike": 3.0, "partial": 0.3}.get(shape, 1.0)
@@ -132,8 +133,8 @@ class SyntheticWorld:
                 clients = int(rng.integers(1, 4))
                 per_bucket = float(rng.uniform(5, 40)) * clients
                 duration = int(rng.integers(5, 60))
-                events.append(Flood(s, quiet_days * self.per_day + int(rng.integers(0, span)), duration, clients,
-                                    per_bucket))
+                start = quiet_days * self.per_day + int(rng.integers(0, span))
+                events.append(Flood(s, start, duration, clients, per_bucket))
         return events
 
     def normal_rate(self, day: int) -> np.ndarray:

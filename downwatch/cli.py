@@ -14,7 +14,7 @@ from typing import NoReturn
 from downwatch import __version__
 from downwatch.errors import DownwatchError
 
-COMMAND_MODULES: tuple[str, ...] = ("demo", "serve", "db", "score", "ingest")
+COMMAND_MODULES: tuple[str, ...] = ("demo", "serve", "db", "score", "ingest", "replay", "classify", "train")
 EXIT_USAGE = 2
 
 

@@ -1,0 +1,157 @@
+"""Behaviour of the live detector on hand-made scenarios: outages, floods, stale sources, cold start."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from detector.inputs import BucketObservation
+from detector.live import LiveDetector
+from detector.settings import DetectorSettings
+from downwatch.records import Kind
+from tests.detector.scenario import START, Feed, normal_rate
+
+PROBLEMS = {"login": 0.4, "billing": 0.25, "email": 0.2, "website": 0.15}
+
+
+def warmed(days: int = 3, **settings: float) -> Feed:
+    feed = Feed(LiveDetector(["bt"], DetectorSettings(**settings)))  # type: ignore[arg-type]
+    feed.normal(days * 1440)
+    return feed
+
+
+def outage(feed: Feed, levels: list[float]) -> list[str]:
+    """Buckets at these counts, every report from a different person, spread over BT-like problems."""
+    return [feed.bucket(n, reporters=n, problems={k: v * n for k, v in PROBLEMS.items()},
+                        locations={"London": 0.5 * n, "Manchester": 0.2 * n}) for n in levels]
+
+
+@pytest.fixture(scope="module")
+def quiet_feed() -> Feed:
+    return warmed()
+
+
+def test_a_normal_history_stays_up_after_warmup(quiet_feed: Feed) -> None:
+    after = quiet_feed.statuses[1440 + 10:]
+    assert after.count("up") == len(after)
+
+
+def test_bt_style_outage_goes_degraded_then_down_is_back_dated_and_closes() -> None:
+    feed = warmed()
+    rise_minute = feed.minute
+    rising = outage(feed, [4, 6, 9, 14, 22, 35, 55, 80, 120, 160, 200, 220, 230, 220, 200])
+    assert "degraded" in rising and "down" in rising
+    assert rising.index("degraded") < rising.index("down")
+    verdict = feed.detector.verdict("bt")
+    assert verdict.status.value == "down"
+    assert verdict.observed == 200 and verdict.expected < 10 and verdict.confidence > 0.9
+    assert list(verdict.problems)[:2] == ["login", "billing"]
+    assert "login" in verdict.explanation and "expected" in verdict.explanation
+    body = verdict.to_dict()
+    assert set(body) >= {"service", "status", "since", "confidence", "observed", "expected", "ratio", "score",
+                         "bucket", "updated_at", "problems", "locations", "sources", "official",
+                         "incident_id", "explanation"}
+    assert body["incident_id"] == 1 and body["sources"]["report"]["observed"] == 200
+    (active,) = feed.detector.active_incidents()
+    rise_start = START + timedelta(minutes=rise_minute)
+    detected = START + timedelta(minutes=rise_minute + rising.index("degraded"))
+    assert active.detected_at == detected
+    assert rise_start - timedelta(minutes=3) <= active.started_at < detected
+    assert verdict.since == active.started_at
+    assert active.peak_count == 230
+    recovery = feed.normal(60)
+    assert recovery[-1] == "up"
+    closed = [inc for tick in feed.ticks for inc in tick.closed]
+    assert len(closed) == 1 and closed[0].status == "resolved" and closed[0].severity == "down"
+    assert closed[0].ended_at is not None and closed[0].ended_at > closed[0].peak_at
+    assert next(iter(closed[0].problems)) == "login" and "London" in closed[0].locations
+    assert feed.statuses[-1] == "up" and feed.detector.active_incidents() == []
+
+
+def test_a_flood_from_three_clients_does_not_take_the_service_down() -> None:
+    feed = warmed()
+    during = [feed.bucket(float(feed.rng.poisson(normal_rate(feed.minute))) + 150.0, reporters=3.0 + 2.0)
+              for _ in range(30)]
+    assert "down" not in during
+    assert feed.detector.verdict("bt").status.value != "down"
+
+
+def test_the_same_volume_from_many_people_does_take_it_down() -> None:
+    feed = warmed()
+    during = [feed.bucket(150.0, reporters=140.0) for _ in range(10)]
+    assert "down" in during
+
+
+def test_a_stopped_source_gives_unknown_with_the_reason() -> None:
+    feed = warmed()
+    alive = frozenset({Kind.POST, Kind.PROBE, Kind.STATUS})
+    status = feed.bucket(0.0, alive=alive)
+    assert status == "unknown"
+    verdict = feed.detector.verdict("bt")
+    assert verdict.reason is not None and "report" in verdict.reason
+    assert "Cannot tell" in verdict.explanation
+    assert feed.normal(5)[-1] == "up"
+
+
+def test_silence_from_a_stopped_source_is_not_learned() -> None:
+    feed = warmed()
+    before = float(feed.detector.state.level[0])
+    alive = frozenset({Kind.POST, Kind.PROBE, Kind.STATUS})
+    for _ in range(600):
+        feed.bucket(0.0, alive=alive)
+    assert float(feed.detector.state.level[0]) == pytest.approx(before)
+
+
+def test_short_history_is_unknown_then_up() -> None:
+    feed = Feed(LiveDetector(["bt"], DetectorSettings(warmup_days=0.25)))
+    first = feed.normal(1)[0]
+    assert first == "unknown"
+    assert "history too short" in (feed.detector.verdict("bt").reason or "")
+    statuses = feed.normal(int(0.25 * 1440) + 30)
+    assert statuses[int(0.25 * 1440) - 5] == "unknown"
+    assert statuses[-1] == "up"
+
+
+def test_state_round_trips_through_bytes_and_continues_identically() -> None:
+    feed = warmed(days=2)
+    outage(feed, [10, 30, 60, 90])
+    blob = feed.detector.state_bytes("bt")
+    assert len(blob) < 2048
+    twin = LiveDetector(["bt"])
+    twin.load_state("bt", blob)
+    rng = np.random.default_rng(3)
+    for n in rng.poisson(5, 40).astype(float):
+        obs = {"bt": BucketObservation("bt", feed.now, reports=n, problems={"login": n})}
+        a = feed.detector.update(feed.now, obs, now=feed.now)
+        b = twin.update(feed.now, obs, now=feed.now)
+        assert a.changed == b.changed
+        assert [i.to_dict() for i in a.closed] == [i.to_dict() for i in b.closed]
+        assert feed.detector.verdict("bt").to_dict() == twin.verdict("bt").to_dict()
+        feed.minute += 1
+
+
+def test_a_past_outage_does_not_drag_the_baseline_up() -> None:
+    feed = warmed()
+    outage(feed, [200.0] * 180)
+    after = feed.normal(1440)
+    assert after[-1200:].count("up") == 1200
+    assert feed.detector.verdict("bt").expected == pytest.approx(normal_rate(feed.minute - 1), rel=0.3)
+    second = outage(feed, [10, 40, 120, 200, 200])
+    assert "down" in second
+    assert len([i for t in feed.ticks for i in t.opened]) == 2
+
+
+def test_official_incident_raises_confidence_and_disagreement_is_flagged() -> None:
+    feed = warmed()
+    outage(feed, [20, 60, 120])
+    verdict = feed.detector.verdict("bt")
+    feed.bucket(150, reporters=150, official="none")
+    flagged = feed.detector.verdict("bt")
+    assert flagged.official["disagrees"] is True
+    assert "official status page says all systems operational" in flagged.explanation
+    feed.bucket(150, reporters=150, official="major")
+    confirmed = feed.detector.verdict("bt")
+    assert confirmed.official["disagrees"] is False and confirmed.official["incident"] == "major"
+    assert confirmed.confidence >= verdict.confidence
