@@ -41,7 +41,8 @@ INSERT INTO incidents (id, service, status, severity, started_at, detected_at, p
                        ended_at, body, updated_at)
 VALUES ($10, $1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (id) DO UPDATE
-SET service = EXCLUDED.service, detected_at = EXCLUDED.detected_at, status = EXCLUDED.status, severity = EXCLUDED.severity, started_at = EXCLUDED.started_at,
+SET service = EXCLUDED.service, detected_at = EXCLUDED.detected_at, status = EXCLUDED.status,
+    severity = EXCLUDED.severity, started_at = EXCLUDED.started_at,
     peak_at = EXCLUDED.peak_at, peak_count = EXCLUDED.peak_count, ended_at = EXCLUDED.ended_at,
     body = EXCLUDED.body, updated_at = now()
 """
@@ -123,7 +124,6 @@ async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:
             names = sorted(out.states)
             await conn.execute(UPSERT_STATE, names, [out.states[n][0] for n in names],
                                [out.states[n][1] for n in names])
-    return ids
 
 
 def _time(value: Any) -> datetime | None:

@@ -1,0 +1,123 @@
+"""``downwatch classify IN.jsonl [-o OUT.jsonl]``: the whole text pipeline over a file of posts.
+
+Input: one JSON object a line with ``id`` (string or integer) and ``text`` (string); other keys are
+ignored, blank lines skipped. ``IN`` may be ``-`` for standard input.
+Output: one line per post, in input order:
+``{"id", "service", "is_report", "problem", "confidence"}`` — ``service`` a catalog slug or null,
+``problem`` null unless it is a report, ``confidence`` the calibrated probability that the post
+reports ``service`` failing now (0 when it names no catalogue service).
+
+Posts are read and classified in batches, so memory stays flat on any input size. A bad line
+(invalid UTF-8, invalid JSON, not an object, a missing or mistyped ``id``/``text``) stops the run with
+one line naming its line number (exit status 2). With ``-o`` the output file appears only when
+complete, so an error never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from downwatch.catalog import load_catalog
+from downwatch.commands.score import write_atomically
+from downwatch.config import load_settings
+from downwatch.errors import InputError
+from ingest.text.pipeline import TextPipeline
+
+BATCH = 4096
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "classify", help="match, classify and weigh posts: {id,text} lines in, verdict lines out",
+        description="Read JSON lines with id and text; write id, service, is_report, problem and "
+                    "confidence for each.")
+    parser.add_argument("input", metavar="IN.jsonl", help="input JSON lines ('-' for stdin)")
+    parser.add_argument("-o", "--output", metavar="OUT.jsonl", help="output file (default: standard output)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    pipeline = TextPipeline.default(load_catalog(settings.catalog_path), hash_key="classify-only")
+    name = "standard input" if args.input == "-" else args.input
+    with _open(args.input, name) as handle:
+        lines = classified_lines(pipeline, posts(handle, name))
+        if args.output is None:
+            for line in lines:
+                sys.stdout.write(line)
+            sys.stdout.flush()
+        else:
+            write_atomically(Path(args.output), lines)
+    return 0
+
+
+def _open(source: str, name: str) -> IO[bytes]:
+    if source == "-":
+        return sys.stdin.buffer
+    try:
+        return open(source, "rb")
+    except FileNotFoundError as exc:
+        raise InputError(f"{name}: no such file") from exc
+    except IsADirectoryError as exc:
+        raise InputError(f"{name} is a directory, not a JSON lines file") from exc
+    except PermissionError as exc:
+        raise InputError(f"{name}: permission denied") from exc
+    except OSError as exc:
+        raise InputError(f"{name} cannot be read: {exc.strerror}") from exc
+
+
+def parse_post(raw: bytes, number: int, name: str) -> tuple[str | int, str] | None:
+    """(id, text) from one input line, None for a blank line, or InputError naming the line."""
+    where = f"{name} line {number}"
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from exc
+    if not line.strip():
+        return None
+    try:
+        post: Any = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    if not isinstance(post, dict):
+        raise InputError(f"{where}: expected a JSON object with id and text, got {type(post).__name__}")
+    for key in ("id", "text"):
+        if key not in post:
+            raise InputError(f"{where}: missing {key!r}; each line needs id and text")
+    post_id, text = post["id"], post["text"]
+    if isinstance(post_id, bool) or not isinstance(post_id, str | int):
+        raise InputError(f"{where}: 'id' must be a string or an integer")
+    if not isinstance(text, str):
+        raise InputError(f"{where}: 'text' must be a string")
+    return post_id, text
+
+
+def posts(handle: IO[bytes], name: str) -> Iterator[tuple[str | int, str]]:
+    for number, raw in enumerate(handle, start=1):
+        post = parse_post(raw, number, name)
+        if post is not None:
+            yield post
+
+
+def classified_lines(pipeline: TextPipeline, source: Iterator[tuple[str | int, str]]) -> Iterator[str]:
+    batch: list[tuple[str | int, str]] = []
+    for post in source:
+        batch.append(post)
+        if len(batch) == BATCH:
+            yield from _classify(pipeline, batch)
+            batch = []
+    if batch:
+        yield from _classify(pipeline, batch)
+
+
+def _classify(pipeline: TextPipeline, batch: list[tuple[str | int, str]]) -> Iterator[str]:
+    verdicts = pipeline.classify([text for _, text in batch])
+    for (post_id, _), verdict in zip(batch, verdicts, strict=True):
+        yield json.dumps({"id": post_id, "service": verdict.service, "is_report": verdict.is_report,
+                          "problem": verdict.problem, "confidence": verdict.confidence},
+                         ensure_ascii=False) + "\n"

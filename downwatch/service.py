@@ -1,0 +1,63 @@
+"""The production process, assembled: ``build_app(settings)`` is what `downwatch serve` runs.
+
+The API app (``api.app.create_app``) owns the pool; the background contexts added here start with it
+and stop with it: one runner per configured source, the detector ticker on the wall clock, and the
+retention sweeper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from aiohttp import web
+
+from api.app import create_app
+from api.keys import BOARD, CATALOG, POOL
+from downwatch.catalog import Catalog, load_catalog
+from downwatch.clock import Clock, WallClock
+from downwatch.config import Settings
+from downwatch.ticker import DetectorTicker
+from downwatch.wiring import CleanupContext, every, ingest_context, retention_context, task_context
+from ingest.runner import SourceRunner
+from ingest.sources.registry import build_sources
+from ingest.text.pipeline import TextPipeline
+
+
+def build_app(settings: Settings, *, with_sources: bool = True,
+              clock: Clock | None = None) -> web.Application:
+    """The API app with the live background work attached (sources, detector, retention)."""
+    catalog = load_catalog(settings.catalog_path)
+    clock = clock or WallClock()
+    sources = build_sources(settings, catalog) if with_sources else []
+    background: list[CleanupContext] = [detector_context(settings, clock),
+                                        retention_context(settings.retention_days, clock)]
+    if sources:
+        assert settings.hash_key, "serve checks hash_key before building the app"
+        pipeline = TextPipeline.default(catalog, settings.hash_key, settings.report_window_seconds)
+
+        def runners(app: web.Application) -> list[SourceRunner]:
+            return [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds)
+                    for source in sources]
+
+        background.append(ingest_context(runners))
+    return create_app(settings, catalog=catalog, background=background)
+
+
+def detector_context(settings: Settings, clock: Clock) -> CleanupContext:
+    """Score each bucket once it has closed (plus one tick of grace for late signals)."""
+    grace = timedelta(seconds=settings.tick_seconds)
+
+    async def start(app: web.Application, stop: asyncio.Event) -> None:
+        catalog: Catalog = app[CATALOG]
+        board = app[BOARD]
+        ticker = DetectorTicker(app[POOL], catalog.slugs, bucket_seconds=settings.bucket_seconds,
+                                publish=board.publish)
+        await ticker.restore(start=clock.now())
+
+        async def tick() -> None:
+            await ticker.advance(clock.now() - grace)
+
+        await every(settings.tick_seconds, stop, tick, "detector tick")
+
+    return task_context("detector", start)

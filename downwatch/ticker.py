@@ -1,0 +1,200 @@
+"""The live driver: every closed bucket's counts from the store, through the detector, back to the store.
+
+Each ``advance(until)`` scores, in order, every bucket that ended at or before ``until`` and has not
+been scored yet, with ``detector.live.LiveDetector`` (the same per-bucket code a replay runs); it
+writes the per-bucket scores, verdict changes, incidents and the detector's memory in one transaction
+per chunk, and hands the current verdicts to ``publish`` (the API's in-memory board).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import numpy as np
+
+from detector.inputs import SOURCE_KINDS, BucketObservation
+from detector.live import LiveDetector
+from detector.settings import DetectorSettings
+from detector.verdict import STATUS_BY_CODE
+from downwatch.records import Kind
+from downwatch.store.detector_output import (
+    ScoreRow,
+    TickOutput,
+    VerdictChange,
+    next_incident_id,
+    read_counts,
+    read_states,
+    write_tick,
+)
+from downwatch.store.signals import bucket_of
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[Mapping[str, Mapping[str, Any]], datetime], object]
+CHUNK_BUCKETS = 720
+OFFICIAL_DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
+                         "major": "Partial System Outage", "critical": "Major Service Outage"}
+OFFICIAL_BY_LEVEL = ("none", "minor", "major", "critical")
+
+
+def status_weight(indicator: str) -> float:
+    """How a status-page reading is stored as a signal weight: none 0, minor 1/3, major 2/3, critical 1."""
+    level = OFFICIAL_BY_LEVEL.index(indicator) if indicator in OFFICIAL_BY_LEVEL else 1
+    return level / 3
+
+
+@dataclass(slots=True)
+class _Bucket:
+    reports: float = 0.0
+    posts: float = 0.0
+    reporters: float = 0.0
+    probe_failed: float = 0.0
+    probe_checks: float = 0.0
+    status_weight: float = 0.0
+    status_readings: int = 0
+    problems: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    locations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]],
+                           places: Iterable[Mapping[str, Any]],
+                           alive: frozenset[Kind] = frozenset(SOURCE_KINDS)) -> dict[str, BucketObservation]:
+    """One bucket's ``counts`` and ``location_counts`` rows as the detector's observations.
+
+    Stored conventions: a ``post``'s weight is its classifier confidence; a ``probe`` signal is one
+    check (weight 1 failed, 0 passed); a ``status`` signal is one status-page reading whose weight
+    codes the indicator (``status_weight``).
+    """
+    per: dict[str, _Bucket] = defaultdict(_Bucket)
+    for row in counts:
+        b = per[row["service"]]
+        kind, n, weight = row["kind"], row["n"], row["weight"]
+        if kind == Kind.REPORT:
+            b.reports += n
+            b.reporters += row["reporters"]
+            b.problems[row["problem"]] += n
+        elif kind == Kind.POST:
+            b.posts += weight
+            b.reporters += row["reporters"]
+            b.problems[row["problem"]] += weight
+        elif kind == Kind.PROBE:
+            b.probe_checks += n
+            b.probe_failed += weight
+        elif kind == Kind.STATUS:
+            b.status_weight += weight
+            b.status_readings += n
+    for row in places:
+        per[row["service"]].locations[row["location"]] += row["n"]
+    out = {}
+    for service, b in per.items():
+        official = None
+        if b.status_readings:
+            official = OFFICIAL_BY_LEVEL[min(3, round(3 * b.status_weight / b.status_readings))]
+        out[service] = BucketObservation(
+            service=service, bucket=bucket, reports=b.reports, posts=b.posts,
+            reporters=b.reporters if b.reports or b.posts else None, problems=dict(b.problems),
+            locations=dict(b.locations), probe_failed=b.probe_failed, probe_checks=b.probe_checks,
+            official=official, official_description=OFFICIAL_DESCRIPTIONS.get(official or ""), alive=alive)
+    return out
+
+
+class DetectorTicker:
+    """Scores closed buckets for every catalog service and publishes the verdicts."""
+
+    def __init__(self, pool: asyncpg.Pool, services: Sequence[str], *, bucket_seconds: int,
+                 publish: Publish | None = None, settings: DetectorSettings | None = None) -> None:
+        self._pool = pool
+        self._bucket = timedelta(seconds=bucket_seconds)
+        self._publish = publish
+        chosen = settings or DetectorSettings(bucket_seconds=bucket_seconds)
+        self.detector = LiveDetector(list(services), chosen)
+        self._active = np.zeros(len(services), dtype=bool)
+        self.last_bucket: datetime | None = None
+        self.alive: frozenset[Kind] = frozenset(SOURCE_KINDS)
+        self._statuses: dict[str, str] = {}
+
+    async def restore(self, start: datetime | None = None) -> None:
+        """Load the detector's memory; without any, start scoring at ``start`` (default: now)."""
+        states = await read_states(self._pool)
+        for service, (_, blob) in states.items():
+            if service in self.detector.index:
+                self.detector.load_state(service, blob)
+                self._active[self.detector.index[service]] = True
+        self.detector.book.next_id = max(self.detector.book.next_id, await next_incident_id(self._pool))
+        if self.detector.last_bucket is not None:
+            self.last_bucket = datetime.fromtimestamp(self.detector.last_bucket, UTC)
+        elif start is not None:
+            self.last_bucket = bucket_of(start, int(self._bucket.total_seconds())) - self._bucket
+
+    def due(self, until: datetime) -> list[datetime]:
+        """Bucket starts that ended by ``until`` and are not scored yet."""
+        last_closed = bucket_of(until, int(self._bucket.total_seconds())) - self._bucket
+        if self.last_bucket is None:
+            self.last_bucket = last_closed - self._bucket
+        first = self.last_bucket + self._bucket
+        count = int((last_closed - first) / self._bucket) + 1
+        return [first + i * self._bucket for i in range(max(0, count))]
+
+    async def advance(self, until: datetime) -> int:
+        """Score every due bucket; return how many were scored."""
+        due = self.due(until)
+        for start in range(0, len(due), CHUNK_BUCKETS):
+            await self._score_chunk(due[start:start + CHUNK_BUCKETS])
+        if due and self._publish is not None:
+            self._publish(self.verdicts(), due[-1] + self._bucket)
+        return len(due)
+
+    def verdicts(self) -> dict[str, dict[str, Any]]:
+        return {service: self.detector.verdict(service).to_dict() for service in self.detector.services}
+
+    async def _score_chunk(self, buckets: list[datetime]) -> None:
+        counts, places = await read_counts(self._pool, buckets[0], buckets[-1] + self._bucket)
+        counts_by: dict[datetime, list[Any]] = defaultdict(list)
+        places_by: dict[datetime, list[Any]] = defaultdict(list)
+        for row in counts:
+            counts_by[row["bucket"]].append(row)
+        for row in places:
+            places_by[row["bucket"]].append(row)
+        out = TickOutput()
+        touched_incidents: dict[int, dict[str, Any]] = {}
+        for bucket in buckets:
+            observations = observations_from_rows(bucket, counts_by.get(bucket, ()),
+                                                  places_by.get(bucket, ()), self.alive)
+            for service in observations:
+                self._active[self.detector.index[service]] = True
+            tick = self.detector.update(bucket, observations, now=bucket + self._bucket)
+            last = self.detector.last
+            assert last is not None
+            for i in np.flatnonzero(self._active).tolist():
+                out.scores.append(ScoreRow(self.detector.services[i], bucket, float(last.observed[i]),
+                                           float(last.expected[i]), float(last.score[i]),
+                                           _status_name(int(last.status[i]))))
+            for service in tick.changed:
+                body = self.detector.verdict(service).to_dict()
+                before = self._statuses.get(service, "unknown")
+                if before != body["status"]:
+                    out.changes.append(VerdictChange(service, bucket + self._bucket, before, body["status"],
+                                                     body))
+                self._statuses[service] = body["status"]
+            for incident in [*tick.opened, *tick.closed]:
+                touched_incidents[incident.id] = incident.to_dict()
+        for incident in self.detector.active_incidents():
+            touched_incidents[incident.id] = incident.to_dict()
+        out.incidents = list(touched_incidents.values())
+        out.verdicts = self.verdicts()
+        last_bucket = buckets[-1]
+        active = [self.detector.services[i] for i in np.flatnonzero(self._active).tolist()]
+        out.states = {name: (last_bucket, self.detector.state_bytes(name)) for name in active}
+        async with self._pool.acquire() as conn:
+            await write_tick(conn, out)
+        self.last_bucket = last_bucket
+
+
+def _status_name(code: int) -> str:
+    return STATUS_BY_CODE[code].value

@@ -1,0 +1,95 @@
+"""The background work of a live process, as aiohttp cleanup contexts for ``create_app(background=...)``.
+
+Each context starts its task before ``yield`` and stops it after, so the pool, the sources and the
+detector start and stop with the app: ingest runners (one per configured source), the detector
+ticker, and the retention sweeper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from downwatch.clock import Clock
+from downwatch.store.retention import apply_retention
+from ingest.runner import SourceRunner
+
+log = logging.getLogger(__name__)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+RETENTION_INTERVAL_SECONDS = 3600.0
+
+
+async def every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[object]],
+                 name: str) -> None:
+    """Run ``work`` now and then every ``seconds`` until ``stop``; a failure is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await work()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s failed; trying again in %.0f s", name, seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+
+def task_context(name: str, start: Callable[[web.Application, asyncio.Event], Coroutine[Any, Any, None]]
+                 ) -> CleanupContext:
+    """A cleanup context that runs ``start(app, stop)`` as a task and stops it on shutdown."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(start(app, stop), name=name)
+        try:
+            yield
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, 10)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return context
+
+
+def periodic_context(name: str, seconds: float,
+                     work: Callable[[web.Application], Awaitable[object]]) -> CleanupContext:
+    async def start(app: web.Application, stop: asyncio.Event) -> None:
+        await every(seconds, stop, lambda: work(app), name)
+
+    return task_context(name, start)
+
+
+def retention_context(retention_days: int, clock: Clock) -> CleanupContext:
+    from api.keys import POOL
+
+    async def sweep(app: web.Application) -> None:
+        async with app[POOL].acquire() as conn:
+            dropped = await apply_retention(conn, clock.now(), retention_days)
+        if dropped:
+            log.info("retention: dropped signals of %s", ", ".join(d.isoformat() for d in dropped))
+
+    return periodic_context("retention", RETENTION_INTERVAL_SECONDS, sweep)
+
+
+def ingest_context(runners_factory: Callable[[web.Application], Sequence[SourceRunner]]) -> CleanupContext:
+    """Run every source runner (``ingest.runner.SourceRunner``) until shutdown, then close them."""
+
+    async def start(app: web.Application, stop: asyncio.Event) -> None:
+        runners = list(runners_factory(app))
+        try:
+            await asyncio.gather(*(runner.run(stop) for runner in runners))
+        finally:
+            for runner in runners:
+                with contextlib.suppress(Exception):
+                    await runner.close()
+
+    return task_context("ingest", start)
