@@ -106,7 +106,8 @@ def _sources(obs: BucketObservation | None, expected: float, post_share: float, 
                                   (Kind.POST, obs.posts if obs else 0.0, post_share)):
         mu = max(expected * share, 1e-6)
         p = upper_tail(np.array([observed]), np.array([mu]), np.array([mu + r * mu * mu]))[0]
-        out[kind.value] = {"observed": round(observed, 3), "expected": round(mu, 3), "score": round(float(1 - p), 6)}
+        out[kind.value] = {"observed": round(float(observed), 3), "expected": round(mu, 3),
+                           "score": round(float(1 - p), 6)}
     if obs is not None and obs.probe_checks > 0:
         out[Kind.PROBE.value] = {"observed": obs.probe_failed, "checks": obs.probe_checks,
                                  "failing_share": round(obs.probe_failed / obs.probe_checks, 3)}
