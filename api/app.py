@@ -37,7 +37,18 @@ from api.metrics import ApiMetrics, Gauge
 from api.middleware import edge_middleware
 from api.ratelimit import ReportLimiter
 from api.report_writer import ReportWriter
-from api.routes import admin, incidents, meta, reports, services, statuspage, stream, timeline
+from api.routes import (
+    admin,
+    dashboard,
+    dashboard_data,
+    incidents,
+    meta,
+    reports,
+    services,
+    statuspage,
+    stream,
+    timeline,
+)
 from api.store_cache import StoreAnswerCache
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog, load_catalog
@@ -83,7 +94,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app.cleanup_ctx.append(_report_writer_context)
     app.cleanup_ctx.extend(background)
     app.on_shutdown.append(_end_streams)
-    for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin):
+    for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin, dashboard,
+                   dashboard_data):
         module.add_routes(app)
     meta.add_root_placeholder(app)
     return app

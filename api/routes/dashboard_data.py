@@ -1,0 +1,188 @@
+"""JSON the dashboard needs beyond the public API, read once per board version and key.
+
+``GET /dashboard/data/now``: the services with unusual activity, ranked, each with a sparkline.
+``GET /dashboard/data/services/{slug}``: for one service over ``from``..``to`` (default: the last
+24 hours): verdict changes, problems and places, recent evidence posts, report counts by kind, the
+latest incident with a quotable summary, and the gap between the crowd and the official page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from api.board import VerdictBoard
+from api.caching import cached_answer
+from api.keys import BOARD, SETTINGS, STORE_ANSWERS
+from api.lookup import max_age, require_service
+from api.params import bad_parameter, parse_int, parse_time, single_values
+from api.representation import Representation
+from api.routes.dashboard_story import facts_of, official_gap, quotable_summary
+from api.routes.timeline import floor_to
+from api.store_access import STORE_ERRORS, pool_of, store_failed
+from downwatch.store import dashboard_queries as queries
+from downwatch.store.api_queries import incidents
+
+STATUS_RANK = {"down": 3, "degraded": 2, "up": 1, "unknown": 0}
+UNUSUAL_SCORE = 0.95
+SPARK_POINTS = 36
+DEFAULT_SPAN = timedelta(hours=24)
+MAX_SPAN = timedelta(days=31)
+EVIDENCE_LIMIT = 20
+LOCATION_LIMIT = 15
+CHANGE_LIMIT = 500
+EVIDENCE_TEXT_LIMIT = 280
+
+
+def is_unusual(verdict: dict[str, Any]) -> bool:
+    if verdict.get("status") in ("down", "degraded"):
+        return True
+    score = verdict.get("score")
+    return isinstance(score, int | float) and score >= UNUSUAL_SCORE
+
+
+def unusual_rank(verdict: dict[str, Any]) -> tuple[int, float, float]:
+    """Sort key, most unusual first: status, then score, then how many times normal."""
+    return (-STATUS_RANK.get(verdict.get("status", "unknown"), 0), -float(verdict.get("score") or 0.0),
+            -float(verdict.get("ratio") or 0.0))
+
+
+def unusual_services(board: VerdictBoard) -> list[dict[str, Any]]:
+    entries = []
+    for service in board.services():
+        verdict = board.verdict(service.slug)
+        if not is_unusual(verdict):
+            continue
+        entries.append({"slug": service.slug, "name": service.name, "category": service.category,
+                        "country": service.country, "aliases": list(service.aliases),
+                        **{key: verdict.get(key) for key in (
+                            "status", "since", "ratio", "observed", "expected", "score", "confidence",
+                            "bucket", "incident_id", "explanation")}})
+    entries.sort(key=lambda entry: (*unusual_rank(entry), entry["slug"]))
+    return entries
+
+
+async def get_now(request: web.Request) -> web.Response:
+    app = request.app
+    board = app[BOARD]
+    bucket = app[SETTINGS].bucket_seconds
+    query = single_values(request.query, ("hours",))
+    hours = parse_int("hours", query.get("hours"), default=3, low=1, high=48)
+    span = hours * 3600
+    step = max(bucket, (span // SPARK_POINTS) // bucket * bucket)
+    end = floor_to(board.published_at, bucket) + timedelta(seconds=bucket)
+    start = floor_to(end - timedelta(seconds=span), step)
+    pool = pool_of(request)
+
+    async def build() -> Representation:
+        entries = unusual_services(board)
+        try:
+            lines = await queries.sparklines(pool, [e["slug"] for e in entries], start, end, step)
+        except STORE_ERRORS as exc:
+            raise store_failed(exc) from exc
+        for entry in entries:
+            entry["spark"] = lines.get(entry["slug"], [])
+        document = {"at": board.published_at, "from": start, "to": end, "step": step,
+                    "bucket_seconds": bucket, "services": entries}
+        return Representation.of(document, board.published_at)
+
+    answer = await app[STORE_ANSWERS].get(board.version, ("dashboard-now", hours), build)
+    return cached_answer(request, answer, max_age(app))
+
+
+def public_link(value: Any) -> str | None:
+    """An http(s) URL to a public source, or None (nothing else is ever linked)."""
+    if not isinstance(value, str) or len(value) > 2000:
+        return None
+    parts = urlsplit(value)
+    return value if parts.scheme in ("http", "https") and parts.netloc else None
+
+
+def evidence_entry(post: dict[str, Any]) -> dict[str, Any]:
+    evidence = post["evidence"] if isinstance(post["evidence"], dict) else {}
+    text = evidence.get("text") or evidence.get("title")
+    return {"observed_at": post["observed_at"], "source": post["source"], "problem": post["problem"],
+            "location": post["location"], "confidence": round(post["weight"], 3),
+            "url": public_link(evidence.get("url")),
+            "text": str(text)[:EVIDENCE_TEXT_LIMIT] if text else None}
+
+
+def breakdowns(totals: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
+    """Signals per problem and per kind, largest first."""
+    problems: dict[str, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+    for row in totals:
+        kinds[row["kind"]] += row["n"]
+        if row["kind"] in ("report", "post"):
+            problems[row["problem"]] += row["n"]
+    return (dict(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))),
+            dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))))
+
+
+def requested_range(board: VerdictBoard, bucket: int, query: dict[str, str]) -> tuple[datetime, datetime]:
+    end = parse_time("to", query.get("to"))
+    start = parse_time("from", query.get("from"))
+    if end is None:
+        end = floor_to(board.published_at, bucket) + timedelta(seconds=bucket)
+    if start is None:
+        start = end - DEFAULT_SPAN
+    if start >= end:
+        raise bad_parameter("from", "from must be earlier than to")
+    if end - start > MAX_SPAN:
+        raise bad_parameter("from", f"from..to spans more than {MAX_SPAN.days} days; choose a shorter range")
+    return start, end
+
+
+async def get_service_data(request: web.Request) -> web.Response:
+    app = request.app
+    board = app[BOARD]
+    service = require_service(board, request.match_info["slug"])
+    bucket = app[SETTINGS].bucket_seconds
+    start, end = requested_range(board, bucket, single_values(request.query, ("from", "to")))
+    pool = pool_of(request)
+
+    async def build() -> Representation:
+        verdict = board.verdict(service.slug)
+        try:
+            changes = await queries.verdict_changes(pool, service.slug, start, end, CHANGE_LIMIT)
+            totals = await queries.problem_totals(pool, service.slug, start, end)
+            places = await queries.location_totals(pool, service.slug, start, end, LOCATION_LIMIT)
+            posts = await queries.recent_posts(pool, service.slug, start, end, EVIDENCE_LIMIT)
+            latest = await incidents(pool, service=service.slug, status=None, start=start, end=end,
+                                     limit=1, offset=0)
+            peak = None
+            if latest and latest[0].get("peak_at") is not None:
+                peak = await queries.score_at(pool, service.slug, latest[0]["peak_at"])
+        except STORE_ERRORS as exc:
+            raise store_failed(exc) from exc
+        problems, kinds = breakdowns(totals)
+        incident = None
+        if latest:
+            row = latest[0]
+            facts = facts_of(row)
+            summary = quotable_summary(service.name, facts, peak["expected"] if peak else None, bucket,
+                                       verdict.get("official"), board.published_at)
+            incident = {"id": row["id"], "status": facts.status, "severity": facts.severity,
+                        "started_at": facts.started_at, "detected_at": facts.detected_at,
+                        "peak_at": facts.peak_at, "peak_count": facts.peak_count,
+                        "expected_at_peak": peak["expected"] if peak else None,
+                        "ended_at": facts.ended_at, "summary": summary}
+        document = {"service": service.slug, "name": service.name, "from": start, "to": end,
+                    "bucket_seconds": bucket, "changes": changes, "problems": problems, "kinds": kinds,
+                    "locations": places, "evidence": [evidence_entry(post) for post in posts],
+                    "incident": incident,
+                    "official": official_gap(service.name, verdict["status"], verdict.get("official"))}
+        return Representation.of(document, board.published_at)
+
+    key = ("dashboard-service", service.slug, start, end)
+    answer = await app[STORE_ANSWERS].get(board.version, key, build)
+    return cached_answer(request, answer, max_age(app))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/dashboard/data/now", get_now)
+    app.router.add_get("/dashboard/data/services/{slug}", get_service_data)
