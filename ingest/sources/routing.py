@@ -31,9 +31,11 @@ class RoutedPipeline:
         return found
 
 
-def default_pipeline(catalog: Iterable[Service], hash_key: str) -> RoutedPipeline:
+def default_pipeline(catalog: Iterable[Service], hash_key: str,
+                     dedup_window_seconds: int | None = None) -> RoutedPipeline:
     """The text pipeline with the bundled model, plus structured signals, under one hash key."""
     from ingest.text.pipeline import TextPipeline
 
-    return RoutedPipeline(TextPipeline.default(list(catalog), hash_key=hash_key),
-                          StructuredSignals(hash_key.encode()))
+    text = (TextPipeline.default(list(catalog), hash_key=hash_key) if dedup_window_seconds is None
+            else TextPipeline.default(list(catalog), hash_key, dedup_window_seconds))
+    return RoutedPipeline(text, StructuredSignals(hash_key.encode()))

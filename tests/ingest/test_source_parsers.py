@@ -201,3 +201,22 @@ def test_structured_signals_count_only_failures() -> None:
     expected += ["srhpyqt94yxb:old1incident:o2", "srhpyqt94yxb:old1incident:o1"]
     assert [s.external_id for s in signals] == expected
     assert all(s.kind is Kind.STATUS and s.evidence["impact"] in ("major", "minor") for s in signals)
+
+
+def test_routed_pipeline_sends_probes_and_status_to_structured_and_posts_to_text() -> None:
+    from downwatch.catalog import load_catalog
+    from ingest.sources.routing import default_pipeline
+
+    pipeline = default_pipeline(load_catalog(), "k", 900)
+    ok_probe, failed_probe = parse_probe_results([
+        {"service": "bt", "page": "website", "started_at": "2024-11-25T08:00:00Z", "status": 200},
+        {"service": "bt", "page": "login", "started_at": "2024-11-25T08:00:00Z", "status": 502}]).observations
+    resolved = parse_statuspage(load("statuspage_incidents.json"), service="github").observations[0]
+    posts = parse_events(load("jetstream.jsonl")).observations
+    signals = pipeline.signals([ok_probe, failed_probe, resolved, *posts])
+    by_id = {s.external_id: s for s in signals}
+    assert ok_probe.external_id not in by_id and resolved.external_id not in by_id
+    assert by_id[failed_probe.external_id].evidence["status"] == 502
+    discord = [s for s in signals if s.kind is Kind.POST]
+    assert [s.external_id for s in discord] == [posts[0].external_id]  # the quote and the repost don't count
+    assert discord[0].service == "discord"
