@@ -16,11 +16,17 @@ from dataclasses import dataclass
 from downwatch.records import Service
 from ingest.text.failing import failing_service
 from ingest.text.match_rules import MatchRules
-from ingest.text.trie import compile_terms
+from ingest.text.trie import compile_terms, trie_pattern
 
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _TAG = re.compile(r"[#@]([^\W_][\w]*)")
 _NON_ALNUM = re.compile(r"[^\w]+|_")
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    """A regex alternation of the folded words, longest first (empty words dropped)."""
+    folded = sorted({fold(word) for word in words} - {""}, key=len, reverse=True)
+    return "|".join(re.escape(word) for word in folded) or "(?!)"
 
 
 def fold(term: str) -> str:
@@ -68,8 +74,13 @@ class ServiceMatcher:
             for handle in service.handles:
                 self._handles.setdefault(handle.casefold(), service.slug)
             self._folded.setdefault(fold(service.slug), service.slug)
-        self._folded.pop("", None)
+        self._folded = {name: slug for name, slug in self._folded.items() if len(name) >= 2}
         self._terms = compile_terms(self._owner)
+        names = trie_pattern(self._folded)
+        self._hashtag_form = re.compile(
+            f"(?:{_alternatives(self.rules.hashtag_prefixes)})?(?P<name>{names})"
+            f"(?:{_alternatives(self.rules.hashtag_suffixes)})?")
+        self._handle_form = re.compile(f"(?P<name>{names})(?:{_alternatives(self.rules.handle_suffixes)})?")
 
     def match(self, text: str) -> str | None:
         """The slug of the service the post says is failing (or names, when none fails), or None."""
@@ -83,7 +94,10 @@ class ServiceMatcher:
     def find(self, text: str) -> list[Mention]:
         """Every accepted mention, in text order."""
         lower = text.lower()
-        found = self._tags(lower) if ("#" in text or "@" in text) else []
+        tagged = "#" in text or "@" in text
+        if not tagged and self._terms.search(lower) is None:
+            return []
+        found = self._tags(lower) if tagged else []
         strong_slugs = {mention.slug for mention in found}
         strong_spans = [(mention.start, mention.end) for mention in found]
         words: list[_Word] | None = None
@@ -112,26 +126,18 @@ class ServiceMatcher:
         for hit in _TAG.finditer(lower):
             body = hit.group(1)
             if hit.group().startswith("@"):
-                slug = self._handles.get(body) or self._strip_lookup(body, (), self.rules.handle_suffixes)
+                slug = self._handles.get(body) or self._folded_lookup(self._handle_form, body)
                 via = "handle"
             else:
-                slug = self._strip_lookup(body, self.rules.hashtag_prefixes, self.rules.hashtag_suffixes)
+                slug = self._folded_lookup(self._hashtag_form, body)
                 via = "hashtag"
             if slug is not None:
                 found.append(Mention(slug, hit.start(), hit.end(), via))
         return found
 
-    def _strip_lookup(self, body: str, prefixes: tuple[str, ...], suffixes: tuple[str, ...]) -> str | None:
-        candidates = [body]
-        candidates += [body[len(p):] for p in prefixes if body.startswith(p) and len(body) > len(p)]
-        for candidate in list(candidates):
-            candidates += [candidate[: -len(s)] for s in suffixes
-                           if candidate.endswith(s) and len(candidate) > len(s)]
-        for candidate in candidates:
-            folded = fold(candidate)
-            if len(folded) >= 2 and folded in self._folded:
-                return self._folded[folded]
-        return None
+    def _folded_lookup(self, form: re.Pattern[str], body: str) -> str | None:
+        hit = form.fullmatch(fold(body))
+        return self._folded[hit.group("name")] if hit else None
 
     def _in_context(self, text: str, start: int, end: int, words: list[_Word]) -> bool:
         """Whether an everyday-word name at ``text[start:end]`` means the service here."""

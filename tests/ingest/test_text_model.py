@@ -1,0 +1,110 @@
+"""The corpus and model: honest split, reproducible build, sane answers on held-out hand-written posts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from downwatch.catalog import load_catalog
+from downwatch.records import Problem
+from ingest.text.corpus_build import build
+from ingest.text.model import TextModel
+from ingest.text.pipeline import TextPipeline
+from ingest.text.train import catalog_digest, corpus_digest, read_corpus, train_bundled
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[dict[str, Any]]:
+    return read_corpus()
+
+
+def test_corpus_is_what_the_builder_writes(corpus: list[dict[str, Any]]) -> None:
+    assert build(list(load_catalog())) == corpus
+
+
+def test_corpus_size_and_variety(corpus: list[dict[str, Any]]) -> None:
+    assert len(corpus) >= 5000
+    assert len({row["service"] for row in corpus if row["service"]}) >= 80
+    assert len({row["lang"] for row in corpus}) >= 6
+    assert sum(1 for row in corpus if row["family"].startswith("handwritten")) >= 250
+    assert {row["problem"] for row in corpus if row["is_report"]} == {p.value for p in Problem}
+    assert all(row["problem"] is None for row in corpus if not row["is_report"])
+    assert len({row["id"] for row in corpus}) == len(corpus)
+
+
+def test_split_shares_no_family_and_no_generated_service(corpus: list[dict[str, Any]]) -> None:
+    families = {split: {row["family"] for row in corpus if row["split"] == split}
+                for split in ("train", "validation")}
+    assert not families["train"] & families["validation"]
+    generated = [row for row in corpus if not row["family"].startswith("handwritten") and row["service"]]
+    services = {split: {row["service"] for row in generated if row["split"] == split}
+                for split in ("train", "validation")}
+    assert not services["train"] & services["validation"]
+    assert Counter(row["split"] for row in corpus)["validation"] >= 1000
+
+
+def test_bundled_model_records_its_inputs() -> None:
+    metadata = TextModel.load().metadata
+    assert metadata["corpus_sha256"] == corpus_digest()
+    assert metadata["catalog_sha256"] == catalog_digest(load_catalog())
+
+
+def test_retraining_reproduces_the_bundled_model(tmp_path: Path) -> None:
+    rebuilt = TextModel.load(train_bundled(out=tmp_path / "model.npz"))
+    bundled = TextModel.load()
+    assert rebuilt.metadata == bundled.metadata
+    assert rebuilt.problems == bundled.problems
+    assert np.array_equal(rebuilt.report_weights, bundled.report_weights)
+    assert np.array_equal(rebuilt.problem_weights, bundled.problem_weights)
+    assert rebuilt.platt_scale == pytest.approx(bundled.platt_scale)
+    assert rebuilt.platt_shift == pytest.approx(bundled.platt_shift)
+
+
+def test_held_out_hand_written_posts(corpus: list[dict[str, Any]]) -> None:
+    held_out = [row for row in corpus
+                if row["split"] == "validation" and row["family"].startswith("handwritten")]
+    assert len(held_out) >= 60
+    got = TextPipeline.default(load_catalog(), "k").classify([row["text"] for row in held_out])
+    right = sum(1 for row, c in zip(held_out, got, strict=True) if c.is_report == row["is_report"])
+    assert right / len(held_out) >= 0.9
+    reports = [(row, c) for row, c in zip(held_out, got, strict=True) if row["is_report"]]
+    assert sum(1 for row, c in reports if c.service == row["service"]) / len(reports) >= 0.95
+
+
+@pytest.mark.parametrize(("text", "service", "is_report", "problem"), [
+    ("can't log into my Barclays app, says my password is wrong but it isn't", "barclays", True, "login"),
+    ("Spotify won't play any songs, just skips", "spotify", True, "streaming"),
+    ("virgin media down in Leeds, no internet since 6", "virgin-media", True, "connection"),
+    ("Netflix was down last night but it's back now", "netflix", False, None),
+    ("BT putting their prices up again", "bt", False, None),
+    ("Monzo planned maintenance tonight from 1am", "monzo", False, None),
+    ("the sky is gorgeous tonight", None, False, None),
+    ("my work VPN is down again", None, False, None),
+])
+def test_obvious_cases(text: str, service: str | None, is_report: bool, problem: str | None) -> None:
+    [verdict] = TextPipeline.default(load_catalog(), "k").classify([text])
+    assert (verdict.service, verdict.is_report, verdict.problem) == (service, is_report, problem)
+    assert (verdict.confidence >= 0.5) == is_report
+
+
+def test_model_file_is_small_and_loads_fast() -> None:
+    import time
+
+    from ingest.text.resources import data_file
+
+    assert Path(str(data_file("model.npz"))).stat().st_size < 3_000_000
+    started = time.perf_counter()
+    TextModel.load()
+    assert time.perf_counter() - started < 1.0
+
+
+def test_corpus_lines_are_json_objects_with_the_documented_keys() -> None:
+    from ingest.text.resources import data_file
+
+    first = json.loads(Path(str(data_file("corpus.jsonl"))).read_text(encoding="utf-8").splitlines()[0])
+    assert set(first) == {"id", "text", "service", "is_report", "problem", "lang", "split", "family"}
