@@ -34,7 +34,7 @@ from downwatch.store.pool import create_pool
 from downwatch.store.services import sync_catalog
 from downwatch.store.signals import insert_signals
 from downwatch.ticker import DetectorTicker, Publish
-from ingest.text.pipeline import TextPipeline
+from ingest.sources.routing import RoutedPipeline, default_pipeline
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class DemoSystem:
     pool: asyncpg.Pool
     catalog: Catalog
     scenario: Scenario
-    pipeline: TextPipeline
+    pipeline: RoutedPipeline
     ticker: DetectorTicker
     live_from: datetime
     speed: float
@@ -82,8 +82,8 @@ class DemoSystem:
             await sync_catalog(pool, catalog)
             scenario = bt_outage(history_days=history_days, seed=seed)
             scenario_names(catalog, scenario)
-            pipeline = TextPipeline.default(catalog, settings.hash_key or secrets.token_hex(32),
-                                            settings.report_window_seconds)
+            pipeline = default_pipeline(catalog, settings.hash_key or secrets.token_hex(32),
+                                        settings.report_window_seconds)
             ticker = DetectorTicker(pool, catalog.slugs, bucket_seconds=settings.bucket_seconds)
             live_from = scenario.outage.onset - timedelta(minutes=lead_minutes)
             system = cls(settings, pool, catalog, scenario, pipeline, ticker, live_from, speed,

@@ -201,13 +201,14 @@ class Scenario:
             out.append(Observation(
                 source="demo-probe", external_id=f"probe-{o.service}-{page}-{int(minute.timestamp())}",
                 observed_at=minute + timedelta(seconds=5), service=o.service, problem=problem,
-                kind=Kind.PROBE, fields={"ok": not failing, "status": 503 if failing else 200,
+                kind=Kind.PROBE, fields={"failing": failing, "status": 503 if failing else 200,
                                          "page": page}))
         if minute.minute % 5 == 0:
             out.append(Observation(
                 source="demo-status", external_id=f"status-{o.service}-{int(minute.timestamp())}",
                 observed_at=minute + timedelta(seconds=1), service=o.service, problem="other",
-                kind=Kind.STATUS, fields={"indicator": "none", "description": "All Systems Operational"}))
+                kind=Kind.STATUS, fields={"indicator": "none", "impact": "none", "failing": False,
+                                          "description": "All Systems Operational"}))
         return out
 
 

@@ -21,7 +21,7 @@ from downwatch.ticker import DetectorTicker
 from downwatch.wiring import CleanupContext, every, ingest_context, retention_context, task_context
 from ingest.runner import SourceRunner
 from ingest.sources.registry import build_sources
-from ingest.text.pipeline import TextPipeline
+from ingest.sources.routing import default_pipeline
 
 
 def build_app(settings: Settings, *, with_sources: bool = True,
@@ -34,7 +34,7 @@ def build_app(settings: Settings, *, with_sources: bool = True,
                                         retention_context(settings.retention_days, clock)]
     if sources:
         assert settings.hash_key, "serve checks hash_key before building the app"
-        pipeline = TextPipeline.default(catalog, settings.hash_key, settings.report_window_seconds)
+        pipeline = default_pipeline(catalog, settings.hash_key, settings.report_window_seconds)
 
         def runners(app: web.Application) -> list[SourceRunner]:
             return [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from downwatch.store.detector_output import (
     next_incident_id,
     read_counts,
     read_states,
+    read_verdicts,
     write_tick,
 )
 from downwatch.store.signals import bucket_of
@@ -118,6 +119,7 @@ class DetectorTicker:
         self.last_bucket: datetime | None = None
         self.alive: frozenset[Kind] = frozenset(SOURCE_KINDS)
         self._statuses: dict[str, str] = {}
+        self._official: dict[str, str] = {}
 
     async def restore(self, start: datetime | None = None) -> None:
         """Load the detector's memory; without any, start scoring at ``start`` (default: now)."""
@@ -127,6 +129,11 @@ class DetectorTicker:
                 self.detector.load_state(service, blob)
                 self._active[self.detector.index[service]] = True
         self.detector.book.next_id = max(self.detector.book.next_id, await next_incident_id(self._pool))
+        for service, body in (await read_verdicts(self._pool)).items():
+            self._statuses[service] = body.get("status", "unknown")
+            official = (body.get("official") or {}).get("indicator")
+            if official in OFFICIAL_DESCRIPTIONS:
+                self._official[service] = official
         if self.detector.last_bucket is not None:
             self.last_bucket = datetime.fromtimestamp(self.detector.last_bucket, UTC)
         elif start is not None:
@@ -166,6 +173,7 @@ class DetectorTicker:
         for bucket in buckets:
             observations = observations_from_rows(bucket, counts_by.get(bucket, ()),
                                                   places_by.get(bucket, ()), self.alive)
+            observations = self._with_official(bucket, observations)
             for service in observations:
                 self._active[self.detector.index[service]] = True
             tick = self.detector.update(bucket, observations, now=bucket + self._bucket)
@@ -194,6 +202,23 @@ class DetectorTicker:
         async with self._pool.acquire() as conn:
             await write_tick(conn, out)
         self.last_bucket = last_bucket
+
+
+    def _with_official(self, bucket: datetime,
+                       observations: dict[str, BucketObservation]) -> dict[str, BucketObservation]:
+        """A status page's last reading holds until the next one: carry it into buckets without one."""
+        for service, obs in observations.items():
+            if obs.official is not None:
+                self._official[service] = obs.official
+        for service, indicator in self._official.items():
+            current = observations.get(service)
+            description = OFFICIAL_DESCRIPTIONS.get(indicator)
+            if current is None:
+                observations[service] = BucketObservation(service=service, bucket=bucket, official=indicator,
+                                                          official_description=description, alive=self.alive)
+            elif current.official is None:
+                observations[service] = replace(current, official=indicator, official_description=description)
+        return observations
 
 
 def _status_name(code: int) -> str:

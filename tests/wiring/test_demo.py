@@ -1,0 +1,106 @@
+"""The demo system end to end: the scenario through the real pipeline, detector, store and API."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from downwatch.config import load_settings
+from downwatch.demo import DemoSystem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def demo(fresh_database_url: str) -> AsyncIterator[DemoSystem]:
+    settings = load_settings(environ={}, database_url=fresh_database_url, hash_key="test-key" * 4)
+    async with DemoSystem.start(settings, history_days=3, lead_minutes=20) as system:
+        yield system
+
+
+async def test_the_bt_outage_is_detected_and_explained(demo: DemoSystem) -> None:
+    app = demo.create_app(play=False)
+    async with TestClient(TestServer(app)) as client:
+        before = await (await client.get("/v1/services/bt")).json()
+        assert before["status"] == "up", before["explanation"]
+        onset = demo.scenario.outage.onset
+        statuses: dict[str, str] = {}
+        for minute in range(-19, 60):
+            now = onset + timedelta(minutes=minute)
+            await demo.step_to(now)
+            statuses[now.strftime("%H:%M")] = demo.ticker.verdicts()["bt"]["status"]
+        first_alarm = min(t for t, s in statuses.items() if s != "up")
+        assert "08:05" < first_alarm <= "08:25", statuses
+        verdict: dict[str, Any] = await (await client.get("/v1/services/bt")).json()
+        assert verdict["status"] == "down"
+        assert verdict["ratio"] > 5
+        assert set(verdict["problems"]) >= {"login", "billing", "email", "website"}
+        assert verdict["locations"] and "London" in verdict["locations"]
+        assert verdict["official"]["disagrees"] is True
+        listing = await (await client.get("/v1/services")).json()
+        unusual = [s["slug"] for s in listing["services"] if s["status"] in ("down", "degraded")]
+        assert unusual == ["bt"]
+        incidents = await (await client.get("/v1/incidents?service=bt&status=active")).json()
+        [incident] = incidents["incidents"]
+        started = incident["started_at"]
+        assert "2025-02-04T07:55:00Z" <= started <= "2025-02-04T08:20:00Z"
+
+
+def _embedded_demo_env(tmp: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["DOWNWATCH_DATA_DIR"] = str(tmp / "pg")
+    return env
+
+
+def test_demo_command_serves_on_the_printed_port_and_stops_its_server() -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="downwatch-demo-test-"))
+    os.chmod(tmp, 0o755)
+    env = _embedded_demo_env(tmp)
+    process = subprocess.Popen([sys.executable, "-m", "downwatch", "demo", "--port", "0",
+                                "--history-days", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        url = None
+        lines = []
+        deadline = time.monotonic() + 180
+        assert process.stdout is not None
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            match = re.search(r"open (http://\S+/)", line)
+            if match:
+                url = match.group(1)
+                break
+        assert url, "".join(lines)
+
+        async def fetch() -> tuple[int, dict[str, Any]]:
+            async with aiohttp.ClientSession() as session, session.get(url + "v1/services/bt") as response:
+                return response.status, await response.json()
+
+        import asyncio
+
+        status, body = asyncio.run(fetch())
+        assert status == 200 and body["service"] == "bt"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 0
+        assert not (tmp / "pg" / "postmaster.pid").exists()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        shutil.rmtree(tmp, ignore_errors=True)

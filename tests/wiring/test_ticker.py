@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from downwatch.records import Kind, Problem, Signal
+from downwatch.store.pool import create_pool
+from downwatch.store.signals import insert_signals
+from downwatch.ticker import DetectorTicker, observations_from_rows, status_weight
+
+T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
+
+
+def test_rows_become_observations_with_stored_conventions() -> None:
+    counts = [
+        {"service": "bt", "kind": "report", "problem": "login", "n": 3, "weight": 3.0, "reporters": 3},
+        {"service": "bt", "kind": "post", "problem": "email", "n": 2, "weight": 1.5, "reporters": 2},
+        {"service": "bt", "kind": "probe", "problem": "website", "n": 4, "weight": 1.0, "reporters": 0},
+        {"service": "bt", "kind": "status", "problem": "other", "n": 1, "weight": status_weight("major"),
+         "reporters": 0},
+    ]
+    places = [{"service": "bt", "location": "Leeds", "n": 2}]
+    obs = observations_from_rows(T0, counts, places)["bt"]
+    assert (obs.reports, obs.posts, obs.reporters) == (3, 1.5, 5)
+    assert (obs.probe_failed, obs.probe_checks) == (1.0, 4)
+    assert obs.official == "major" and obs.official_description == "Partial System Outage"
+    assert obs.problems == {"login": 3, "email": 1.5} and obs.locations == {"Leeds": 2}
+
+
+def _reports(service: str, minute: datetime, n: int, first_author: int = 0) -> list[Signal]:
+    return [Signal(service=service, kind=Kind.REPORT, problem=Problem.LOGIN,
+                   observed_at=minute + timedelta(seconds=i % 60), source="test",
+                   external_id=f"{service}-{minute.isoformat()}-{i}", author_hash=f"a{first_author + i}")
+            for i in range(n)]
+
+
+async def test_ticker_scores_each_closed_bucket_once_and_survives_a_restart(fresh_database_url: str) -> None:
+    pool = await create_pool(fresh_database_url, min_size=1, max_size=2)
+    published: list[datetime] = []
+    try:
+        start = T0 - timedelta(days=2)
+        async with pool.acquire() as conn:
+            for minute in range(0, 2 * 24 * 60, 3):
+                at = start + timedelta(minutes=minute)
+                await insert_signals(conn, _reports("bt", at, 1, minute))
+        ticker = DetectorTicker(pool, ["bt", "ee"], bucket_seconds=60,
+                                publish=lambda verdicts, at: published.append(at))
+        await ticker.restore(start=start)
+        scored = await ticker.advance(T0 + timedelta(seconds=30))
+        assert scored == 2 * 24 * 60
+        assert await ticker.advance(T0 + timedelta(seconds=59)) == 0
+        assert published == [T0]
+        async with pool.acquire() as conn:
+            assert await conn.fetchval("SELECT count(*) FROM scores WHERE service = 'bt'") == scored
+            assert await conn.fetchval("SELECT count(*) FROM scores WHERE service = 'ee'") == 0
+            assert await conn.fetchval("SELECT count(*) FROM detector_state") == 1
+        verdict = ticker.verdicts()["bt"]
+        assert verdict["status"] == "up", verdict
+
+        async with pool.acquire() as conn:
+            for minute in range(0, 20):
+                await insert_signals(conn, _reports("bt", T0 + timedelta(minutes=minute), 40, 10_000 * minute))
+        restarted = DetectorTicker(pool, ["bt", "ee"], bucket_seconds=60)
+        await restarted.restore()
+        assert restarted.last_bucket == T0 - timedelta(minutes=1)
+        assert await restarted.advance(T0 + timedelta(minutes=20)) == 20
+        after = restarted.verdicts()["bt"]
+        assert after["status"] == "down", after
+        async with pool.acquire() as conn:
+            incident = await conn.fetchrow("SELECT * FROM incidents WHERE service = 'bt'")
+            changes = [r["to_status"] for r in await conn.fetch(
+                "SELECT to_status FROM verdict_changes WHERE service = 'bt' ORDER BY id")]
+        assert incident is not None and incident["status"] == "active"
+        assert incident["started_at"] <= T0 + timedelta(minutes=2)
+        assert changes[-1] == "down"
+    finally:
+        await pool.close()
+
