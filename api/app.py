@@ -25,6 +25,7 @@ from api.keys import (
     BOARD,
     CATALOG,
     CLIENTS,
+    CORS,
     METRICS,
     POOL,
     REPORT_LIMITER,
@@ -86,10 +87,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     metrics.add_gauge(Gauge("downwatch_sse_clients", "Connected server-sent-events clients.", (),
                             lambda: {(): board.subscriber_count}))
 
-    async def decorate_cors(request: web.Request, response: web.StreamResponse) -> None:
-        cors.decorate(request, response)
-
-    app.on_response_prepare.append(decorate_cors)
+    app[CORS] = cors
     app.cleanup_ctx.append(_store_context(pool))
     app.cleanup_ctx.append(_report_writer_context)
     app.cleanup_ctx.extend(background)

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from api.board import VerdictBoard
 from api.client_identity import ClientIdentifier
+from api.cors import CorsPolicy
 from api.metrics import ApiMetrics
 from api.ratelimit import ReportLimiter
 from api.report_writer import ReportWriter
@@ -16,6 +17,7 @@ from downwatch.catalog import Catalog
 from downwatch.config import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
+CORS = web.AppKey("cors", CorsPolicy)
 TUNING = web.AppKey("tuning", ApiTuning)
 CATALOG = web.AppKey("catalog", Catalog)
 BOARD = web.AppKey("board", VerdictBoard)

@@ -46,6 +46,8 @@ def edge_middleware(metrics: ApiMetrics, cors: CorsPolicy) -> Callable[..., Awai
             log.exception("unexpected error answering %s %s", request.method, request.path)
             response = problem_response(500, "an unexpected error occurred; it has been logged",
                                         instance=request.path)
+        if "Origin" in request.headers and not response.prepared:
+            cors.decorate(request, response)
         label = route_label(request)
         requests.inc(request.method, label, str(response.status))
         latency.observe(time.perf_counter() - started, label)

@@ -48,6 +48,16 @@ class WrkResult:
     p99_ms: float
     errors: int
     requests: int
+    cpu_us_per_request: float | None = None
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -70,26 +80,43 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
 
 
 def to_ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if match is None:
+        raise RuntimeError(f"cannot read wrk's latency {value!r}")
+    number, unit = match.groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(label: str, url: str, duration: int, connections: int, threads: int = 1) -> WrkResult:
+def run_wrk(label: str, url: str, duration: int, connections: int, threads: int = 1,
+            server_pids: list[int] | None = None) -> WrkResult:
+    cpu_before = cpu_seconds(server_pids) if server_pids else 0.0
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    def find(pattern: str) -> str:
+        match = re.search(pattern, out)
+        if match is None:
+            raise RuntimeError(f"unexpected wrk output:\n{out}")
+        return match.group(1)
+
+    rps = float(find(r"Requests/sec:\s+([\d.]+)"))
+    p50 = to_ms(find(r"50%\s+(\S+)"))
+    p99 = to_ms(find(r"99%\s+(\S+)"))
+    total = int(find(r"(\d+) requests in"))
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         errors += int(match.group(1))
     if match := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
         errors += sum(int(g) for g in match.groups())
-    result = WrkResult(label, rps, p50, p99, errors, total)
+    cpu = (cpu_seconds(server_pids) - cpu_before) / total * 1e6 if server_pids else None
+    result = WrkResult(label, rps, p50, p99, errors, total, cpu)
+    cpu_text = f"   server CPU {cpu:5.1f} us/req" if cpu is not None else ""
     print(f"  {label:<44} {rps:>10,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
-          f"errors {errors}", flush=True)
+          f"errors {errors}{cpu_text}", flush=True)
     return result
+
+
+def median(results: list[WrkResult]) -> WrkResult:
+    return sorted(results, key=lambda r: r.requests_per_second)[len(results) // 2]
 
 
 def start(args: list[str]) -> subprocess.Popen[bytes]:
@@ -129,6 +156,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--processes", type=int, default=2, help="API processes behind nginx")
     parser.add_argument("--tick", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
     parser.add_argument("--slug", default="bt")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -138,6 +166,7 @@ def main() -> int:
     path = f"/v1/services/{args.slug}"
     processes: list[subprocess.Popen[bytes]] = []
     workdir = Path(tempfile.mkdtemp(prefix="downwatch-bench-"))
+    os.chmod(workdir, 0o755)  # nginx workers run as an unprivileged user
     try:
         bare_port, api_port = free_port(), free_port()
         processes.append(start([PYTHON, SERVER, "--bare", "--port", str(bare_port), "--slug", args.slug]))
@@ -148,11 +177,15 @@ def main() -> int:
             body = r.read()
         print(f"GET {path}: {len(body)} bytes; wrk -t1 -c{args.connections} -d{args.duration}s; "
               f"{os.cpu_count()} CPUs (shared)")
-        print("one process:")
-        ceiling = run_wrk("(a) bare aiohttp handler, same bytes", f"http://127.0.0.1:{bare_port}{path}",
-                          args.duration, args.connections)
-        single = run_wrk("(b) downwatch API, one process", f"http://127.0.0.1:{api_port}{path}",
-                         args.duration, args.connections)
+        print(f"one process ({args.rounds} alternating rounds; the median round of each counts):")
+        ceilings, singles = [], []
+        for _ in range(args.rounds):
+            ceilings.append(run_wrk("(a) bare aiohttp handler, same bytes",
+                                    f"http://127.0.0.1:{bare_port}{path}", args.duration, args.connections,
+                                    server_pids=[processes[0].pid]))
+            singles.append(run_wrk("(b) downwatch API, one process", f"http://127.0.0.1:{api_port}{path}",
+                                   args.duration, args.connections, server_pids=[processes[1].pid]))
+        ceiling, single = median(ceilings), median(singles)
         for process in processes:
             stop(process)
         processes.clear()
@@ -188,10 +221,13 @@ def main() -> int:
         processes.append(start(["nginx", "-c", str(front_conf), "-p", str(prefix)]))
         wait_for(f"http://127.0.0.1:{front_port}{path}")
         print(f"production deployment (nginx 1 worker, {args.processes} API processes, micro-cache):")
-        static = run_wrk("(c) nginx static file, same bytes", f"http://127.0.0.1:{static_port}{path}",
-                         args.duration, args.connections)
-        deployed = run_wrk("(c) nginx micro-cache + API processes", f"http://127.0.0.1:{front_port}{path}",
-                           args.duration, args.connections)
+        statics, fronts = [], []
+        for _ in range(args.rounds):
+            statics.append(run_wrk("(c) nginx static file, same bytes",
+                                   f"http://127.0.0.1:{static_port}{path}", args.duration, args.connections))
+            fronts.append(run_wrk("(c) nginx micro-cache + API processes",
+                                  f"http://127.0.0.1:{front_port}{path}", args.duration, args.connections))
+        static, deployed = median(statics), median(fronts)
         oldest = max_answer_age(f"http://127.0.0.1:{front_port}{path}", 2.5 * args.tick)
     finally:
         for process in processes:
@@ -203,6 +239,10 @@ def main() -> int:
     print("summary:")
     print(f"  one process vs framework ceiling: {ratio:.1%} (target >= 80%), p99 {single.p99_ms:.2f} ms "
           f"(target < 20 ms), errors {single.errors} (target 0)")
+    if single.cpu_us_per_request and ceiling.cpu_us_per_request:
+        print(f"  server CPU per request: bare {ceiling.cpu_us_per_request:.1f} us, downwatch "
+              f"{single.cpu_us_per_request:.1f} us -> efficiency "
+              f"{ceiling.cpu_us_per_request / single.cpu_us_per_request:.1%} (less sensitive to other load)")
     print(f"  deployment vs nginx static:       {front_ratio:.1%} (target >= 50%), errors {deployed.errors}")
     print(f"  oldest answer through the cache:  {oldest:.2f} s after its tick (tick {args.tick:g} s; "
           f"at most one tick old: {'yes' if oldest <= args.tick + 1 else 'NO'})")

@@ -65,7 +65,7 @@ async def get_service(request: web.Request) -> web.Response:
     answer = board.verdict_answer(slug)
     if answer is None:
         raise unknown_service(board, slug)
-    if request.query:
+    if request.query_string:
         single_values(request.query, ())
     return cached_answer(request, answer, max_age(app))
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from aiohttp import web
 
 from api.board import BoardEvent, VerdictBoard
-from api.keys import BOARD, TUNING
+from api.keys import BOARD, CORS, TUNING
 from api.lookup import require_service
 from api.params import parse_bool, single_values
 
@@ -64,6 +64,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     try:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                                "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        app[CORS].decorate(request, response)
         await response.prepare(request)
         await response.write(b"retry: %d\n\n" % RETRY_MILLISECONDS)
         for chunk in _catch_up(board, request.headers.get("Last-Event-ID"), services, scores):
