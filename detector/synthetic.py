@@ -104,11 +104,11 @@ class SyntheticWorld:
         self.growth = rng.uniform(0.0, 0.01, services)
         self.dispersion = rng.uniform(0.02, 0.3, services)
         self.post_share = rng.uniform(0.1, 0.5, services)
+        candidates = np.arange(quiet_days, days)
         self.holidays = {int(d): float(f) for d, f in zip(
-            rng.choice(np.arange(quiet_days, max(days, quiet_days + 1)), size=min(3, days), replace=False),
-            (0.6, 0.7, 1.2), strict=False)}
-        self.outages = self._outages(rng, outages_per_month, quiet_days)
-        self.floods = self._floods(rng, floods_per_month, quiet_days)
+            rng.choice(candidates, size=min(3, candidates.size), replace=False), (0.6, 0.7, 1.2), strict=False)}
+        self.outages = self._outages(rng, outages_per_month, quiet_days) if days > quiet_days else []
+        self.floods = self._floods(rng, floods_per_month, quiet_days) if days > quiet_days else []
 
     def _outages(self, rng: np.random.Generator, per_month: float, quiet_days: int) -> list[Outage]:
         events = []

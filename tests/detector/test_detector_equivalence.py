@@ -26,8 +26,9 @@ row = st.tuples(st.integers(0, 2), st.integers(0, 119), st.sampled_from(["report
 @example(rows=[(1, 0, "report", "login", 1, 8), (2, 119, "post", "email", 3, 5)], burst=60, height=300)
 def test_live_and_replay_agree_bucket_for_bucket(rows: list[tuple[int, int, str, str, int, int]],
                                                   burst: int, height: int) -> None:
-    records = [{"service": SERVICES[s], "bucket": START + timedelta(minutes=m), "kind": kind, "problem": p,
-                "count": n, "weight": n * eighths / 8, "reporters": n} for s, m, kind, p, n, eighths in rows]
+    records = [{"service": SERVICES[s], "bucket": START + timedelta(minutes=m), "kind": kind,
+                "problem": p, "count": n, "weight": n * eighths / 8, "reporters": n}
+               for s, m, kind, p, n, eighths in rows]
     records += [{"service": "alpha", "bucket": START + timedelta(minutes=burst + k), "kind": "report",
                  "problem": "login", "count": height, "weight": height, "reporters": height} for k in range(8)]
     counts = pd.DataFrame(records)
@@ -44,7 +45,8 @@ def test_live_and_replay_agree_bucket_for_bucket(rows: list[tuple[int, int, str,
         for service, part in here.groupby("service"):
             reports = part[part["kind"] == "report"]
             posts = part[part["kind"] == "post"]
-            problems = pd.concat([reports.set_index("problem")["count"], posts.set_index("problem")["weight"]])
+            problems = pd.concat([reports.set_index("problem")["count"],
+                                  posts.set_index("problem")["weight"]])
             observations[str(service)] = BucketObservation(
                 service=str(service), bucket=moment, reports=float(reports["count"].sum()),
                 posts=float(posts["weight"].sum()), reporters=float(part["reporters"].sum()),
