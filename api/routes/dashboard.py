@@ -17,7 +17,7 @@ from importlib.abc import Traversable
 
 from aiohttp import web
 
-from api.keys import BOARD
+from api.keys import BOARD, SETTINGS
 from api.representation import Representation
 
 CONTENT_TYPES = {
@@ -27,6 +27,7 @@ CONTENT_TYPES = {
 }
 COMPRESSIBLE = (".html", ".js", ".css", ".svg", ".json", ".txt")
 ASSET_BASE_MARK = b"__ASSETS__"
+BUCKET_MARK = b"__BUCKET_SECONDS__"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 PAGE_HEADERS = {
@@ -76,8 +77,9 @@ def _asset(name: str, body: bytes) -> Asset:
     return Asset(body, gzipped, etag, CONTENT_TYPES.get(suffix, "application/octet-stream"))
 
 
-def load_assets(folder: Traversable | None = None) -> Assets:
-    """Read every file under ``api/static`` once; the HTML pages get the versioned asset base."""
+def load_assets(bucket_seconds: int, folder: Traversable | None = None) -> Assets:
+    """Read every file under ``api/static`` once; the HTML pages get the versioned asset base and
+    the bucket width (so the page can align its ranges without asking)."""
     files = _walk(folder or resources.files("api").joinpath("static"))
     digest = hashlib.blake2b(digest_size=8)
     for name in sorted(files):
@@ -85,8 +87,13 @@ def load_assets(folder: Traversable | None = None) -> Assets:
     version = digest.hexdigest()
     base = f"/static/{version}".encode()
     now = datetime.now(UTC)
-    shell = Representation.of_bytes(files["index.html"].replace(ASSET_BASE_MARK, base), now)
-    widget = Representation.of_bytes(files["embed.html"].replace(ASSET_BASE_MARK, base), now)
+    bucket = str(bucket_seconds).encode()
+
+    def page(name: str) -> Representation:
+        body = files[name].replace(ASSET_BASE_MARK, base).replace(BUCKET_MARK, bucket)
+        return Representation.of_bytes(body, now)
+
+    shell, widget = page("index.html"), page("embed.html")
     return Assets(version, {name: _asset(name, body) for name, body in files.items()}, shell, widget)
 
 
@@ -135,7 +142,7 @@ async def get_widget(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app[ASSETS] = load_assets()
+    app[ASSETS] = load_assets(app[SETTINGS].bucket_seconds)
     app.router.add_get("/", get_dashboard)
     app.router.add_get("/incidents", get_dashboard)
     app.router.add_get("/s/{slug}", get_service_page)

@@ -42,6 +42,11 @@ def as_time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC)
 
 
+def largest_first(values: Mapping[str, float]) -> dict[str, float]:
+    """JSONB keeps keys in its own order; the story ranks them by value."""
+    return dict(sorted(values.items(), key=lambda kv: (-float(kv[1]), kv[0])))
+
+
 def facts_of(row: Mapping[str, Any]) -> IncidentFacts:
     """An incident row of the store (columns plus its JSON ``body`` or ``details``)."""
     body = row.get("details") or row.get("body") or {}
@@ -53,7 +58,8 @@ def facts_of(row: Mapping[str, Any]) -> IncidentFacts:
         status=str(row.get("status", "active")), severity=str(row.get("severity", "down")),
         started_at=started, detected_at=detected, peak_at=as_time(row.get("peak_at")),
         peak_count=None if peak_count is None else float(peak_count), ended_at=as_time(row.get("ended_at")),
-        problems=body.get("problems") or {}, locations=body.get("locations") or {})
+        problems=largest_first(body.get("problems") or {}),
+        locations=largest_first(body.get("locations") or {}))
 
 
 def clock(moment: datetime) -> str:

@@ -10,9 +10,14 @@ import { announce, liveVerdicts, showConnection } from "../live.js";
 import { durationText, parseTime, timeEl, toLocalInput, utcText } from "../time.js";
 
 const HOUR = 3600e3;
-const RANGES = { "24h": { label: "24 hours", span: 24 * HOUR }, "7d": { label: "7 days", span: 7 * 24 * HOUR } };
+const RANGES = {
+  "6h": { label: "6 hours", span: 6 * HOUR },
+  "24h": { label: "24 hours", span: 24 * HOUR },
+  "7d": { label: "7 days", span: 7 * 24 * HOUR },
+};
 const STEPS = [60, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 const MAX_POINTS = 400;
+const BUCKET_SECONDS = Number(document.documentElement.dataset.bucketSeconds) || 60;
 
 function chooseStep(spanMs, bucket) {
   const seconds = spanMs / 1000;
@@ -38,16 +43,22 @@ function dataTable(caption, columns, rows) {
 }
 
 // The range asked for in the URL: a preset span ending at the latest tick, or from..to.
-function requestedRange(params, anchor) {
+// Ranges are aligned to the chart's step so that every step is a whole one.
+function requestedRange(params, anchor, bucket) {
   const range = params.get("range") === "custom" || params.get("from") ? "custom" : (params.get("range") || "24h");
+  const align = (date, step, round) => new Date(round(date.getTime() / (step * 1000)) * step * 1000);
   if (range === "custom") {
     const from = parseTime(params.get("from"));
     const to = parseTime(params.get("to")) || anchor;
-    if (from && from < to) return { range, from, to };
+    if (from && from < to) {
+      const step = chooseStep(to - from, bucket);
+      return { range, step, from: align(from, step, Math.floor), to: align(to, step, Math.ceil) };
+    }
   }
   const preset = RANGES[range] ? range : "24h";
-  const to = new Date(Math.ceil(anchor.getTime() / 60000) * 60000);
-  return { range: preset, from: new Date(to.getTime() - RANGES[preset].span), to };
+  const step = chooseStep(RANGES[preset].span, bucket);
+  const to = align(new Date(anchor.getTime() + 1000), step, Math.ceil);
+  return { range: preset, step, from: new Date(to.getTime() - RANGES[preset].span), to };
 }
 
 function header(service, verdict) {
@@ -144,6 +155,16 @@ function breakdownPanels(name, data) {
 
 const KIND_WORDS = { report: "User reports", post: "Public posts", probe: "Failed probes", status: "Status-page readings" };
 
+const FIRST_POSTS = 6;
+
+function post(e) {
+  return h("li", {},
+    h("p", { class: "post-text" }, e.text || "(no text kept)"),
+    h("p", { class: "muted" }, timeEl(e.observed_at), ` · ${e.source} · ${problemWord(e.problem)}`,
+      e.location ? ` · ${e.location}` : "",
+      e.url ? [" · ", h("a", { href: e.url, rel: "noopener nofollow ugc", target: "_blank" }, "public source")] : ""));
+}
+
 function evidencePanel(name, data) {
   const rows = () => ({
     columns: ["observed_at", "source", "problem", "location", "confidence", "url", "text"],
@@ -153,11 +174,11 @@ function evidencePanel(name, data) {
     h("ul", { class: "kinds" }, Object.entries(data.kinds).map(([kind, n]) =>
       h("li", {}, h("strong", {}, count(n)), " ", (KIND_WORDS[kind] || kind).toLowerCase()))),
     data.evidence.length
-      ? h("ol", { class: "posts" }, data.evidence.map((e) => h("li", {},
-        h("p", { class: "post-text" }, e.text || "(no text kept)"),
-        h("p", { class: "muted" }, timeEl(e.observed_at), ` · ${e.source} · ${problemWord(e.problem)}`,
-          e.location ? ` · ${e.location}` : "",
-          e.url ? [" · ", h("a", { href: e.url, rel: "noopener nofollow ugc", target: "_blank" }, "public source")] : ""))))
+      ? [h("ol", { class: "posts" }, data.evidence.slice(0, FIRST_POSTS).map(post)),
+        data.evidence.length > FIRST_POSTS
+          ? h("details", {}, h("summary", {}, `${data.evidence.length - FIRST_POSTS} more posts`),
+            h("ol", { class: "posts", start: FIRST_POSTS + 1 }, data.evidence.slice(FIRST_POSTS).map(post)))
+          : null]
       : h("p", {}, "No public posts counted in this range."),
     exportBar(`${data.service}-evidence`, { table: rows,
       png: () => tableToPng(`${name}: recent public posts`, ...Object.values(rows())) }));
@@ -258,12 +279,13 @@ export async function renderService(main, ctx) {
   let data = null;
   async function loadRange() {
     const anchor = parseTime(verdict.updated_at) || new Date();
-    const range = requestedRange(ctx.url.searchParams, anchor);
+    const range = requestedRange(ctx.url.searchParams, anchor, BUCKET_SECONDS);
     const span = { from: range.from.toISOString(), to: range.to.toISOString() };
-    data = await getJSON(`/dashboard/data/services/${encodeURIComponent(slug)}${query(span)}`);
-    const step = chooseStep(range.to - range.from, data.bucket_seconds);
-    const [timeline, incidents] = await Promise.all([
-      getJSON(`/v1/services/${encodeURIComponent(slug)}/timeline${query({ ...span, step })}`),
+    let timeline;
+    let incidents;
+    [data, timeline, incidents] = await Promise.all([
+      getJSON(`/dashboard/data/services/${encodeURIComponent(slug)}${query(span)}`),
+      getJSON(`/v1/services/${encodeURIComponent(slug)}/timeline${query({ ...span, step: range.step })}`),
       getJSON(`/v1/incidents${query({ service: slug, ...span, limit: 100 })}`),
     ]);
     clear(gapSlot).append(gapPanel(service.name, verdict, data.official));
