@@ -106,7 +106,8 @@ class SyntheticWorld:
         self.post_share = rng.uniform(0.1, 0.5, services)
         candidates = np.arange(quiet_days, days)
         self.holidays = {int(d): float(f) for d, f in zip(
-            rng.choice(candidates, size=min(3, candidates.size), replace=False), (0.6, 0.7, 1.2), strict=False)}
+            rng.choice(candidates, size=min(3, candidates.size), replace=False), (0.6, 0.7, 1.2),
+            strict=False)}
         self.outages = self._outages(rng, outages_per_month, quiet_days) if days > quiet_days else []
         self.floods = self._floods(rng, floods_per_month, quiet_days) if days > quiet_days else []
 
