@@ -71,7 +71,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     metrics = ApiMetrics()
     cors = CorsPolicy(settings.cors_origins)
     app = web.Application(middlewares=[edge_middleware(metrics, cors)],
-                          client_max_size=settings.max_body_bytes, handler_args={"max_field_size": 8190})
+                          client_max_size=settings.max_body_bytes,
+                          handler_args={"max_field_size": 8190, "max_line_size": 32768})
     app[SETTINGS] = settings
     app[TUNING] = tuning
     app[CATALOG] = catalog

@@ -326,6 +326,7 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
             "responses": {"200": {"description": "the stored entry",
                                   "content": {"application/json": {"schema": ref("AdminService")}}},
                           "400": problem("malformed JSON"), "413": problem("body too large"),
+                          "409": problem("a name, alias, domain or handle belongs to another service"),
                           "422": problem("invalid entry"), **ADMIN_PROBLEMS,
                           "503": problem(STORE_DOWN[1])}}},
         "/v1/admin/sources/{name}/{action}": {"post": {

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from api.board import VerdictBoard
 from api.keys import BOARD, SETTINGS
 from api.store_access import STORE_ERRORS, pool_of, store_failed
 from downwatch.catalog import SERVICE_KEYS, parse_services
@@ -20,6 +21,7 @@ from downwatch.records import Service
 from downwatch.store.health import set_paused
 from downwatch.store.services import upsert_admin_service
 
+MAX_SLUG_CHARS = 64
 ENTRY_FIELDS = tuple(key for key in SERVICE_KEYS if key != "slug")
 SOURCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
@@ -51,6 +53,11 @@ def service_from_json(slug: str, body: bytes) -> Service:
         if key not in ENTRY_FIELDS:
             raise InputError(f"unknown field {key!r}; allowed: {', '.join(ENTRY_FIELDS)} "
                              "(the slug comes from the path)", status=422, extra={"field": key})
+        if value is None and key != "status_page":
+            raise InputError(f"{key} must not be null", status=422, extra={"field": key})
+        if any("\x00" in text for text in (value if isinstance(value, list) else [value])
+               if isinstance(text, str)):
+            raise InputError(f"{key} contains a NUL character", status=422, extra={"field": key})
         if value is not None:
             lines.append(f"{key} = {orjson.dumps(value).decode()}")
     try:
@@ -60,15 +67,37 @@ def service_from_json(slug: str, body: bytes) -> Service:
     return service
 
 
+def conflict(board: VerdictBoard, service: Service) -> DownwatchError | None:
+    """A 409 when a name, alias, domain or handle already belongs to another service."""
+    def terms(entry: Service) -> set[tuple[str, str]]:
+        return ({("name or alias", term.casefold()) for term in (entry.name, *entry.aliases)}
+                | {("domain", domain) for domain in entry.domains}
+                | {("handle", handle.casefold()) for handle in entry.handles})
+
+    wanted = terms(service)
+    for other in board.services():
+        if other.slug != service.slug and (shared := wanted & terms(other)):
+            kind, term = sorted(shared)[0]
+            return DownwatchError(f"{kind} {term!r} already belongs to {other.slug}; keep it on one service",
+                                  status=409, title="Conflict", type_slug="conflict",
+                                  extra={"field": kind.split()[0], "closest": [other.slug]})
+    return None
+
+
 async def put_service(request: web.Request) -> web.Response:
     require_admin(request)
     slug = request.match_info["slug"]
+    if len(slug) > MAX_SLUG_CHARS:
+        raise InputError(f"a slug is at most {MAX_SLUG_CHARS} characters", extra={"parameter": "slug"})
     service = service_from_json(slug, await request.read())
+    board = request.app[BOARD]
+    if (error := conflict(board, service)) is not None:
+        raise error
     try:
         await upsert_admin_service(pool_of(request), service)
     except STORE_ERRORS as exc:
         raise store_failed(exc) from exc
-    request.app[BOARD].put_service(service, datetime.now(UTC))
+    board.put_service(service, datetime.now(UTC))
     document = {"slug": service.slug, "name": service.name, "country": service.country,
                 "category": service.category, "aliases": list(service.aliases),
                 "domains": list(service.domains), "handles": list(service.handles),

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from api.board import BoardEvent, VerdictBoard
+from api.board import BoardEvent, Subscription, VerdictBoard
 from api.keys import BOARD, CORS, TUNING
 from api.lookup import require_service
 from api.params import parse_bool, single_values
@@ -61,32 +61,38 @@ async def stream(request: web.Request) -> web.StreamResponse:
         services = frozenset(require_service(board, slug).slug for slug in query["service"].split(","))
     scores = parse_bool("scores", query.get("scores"))
     subscription = board.subscribe()
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                           "X-Accel-Buffering": "no"})
+    app[CORS].decorate(request, response)
     try:
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
-                                               "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        app[CORS].decorate(request, response)
         await response.prepare(request)
         await response.write(b"retry: %d\n\n" % RETRY_MILLISECONDS)
         for chunk in _catch_up(board, request.headers.get("Last-Event-ID"), services, scores):
             await response.write(chunk)
-        deadline = time.monotonic() + tuning.stream_lifetime_seconds
-        while not subscription.lagging:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                event = await asyncio.wait_for(subscription.queue.get(),
-                                               min(tuning.heartbeat_seconds, remaining))
-            except TimeoutError:
-                await response.write(b": heartbeat\n\n")
-                continue
-            if event is None:
-                break
-            if _wanted(event, services, scores):
-                await response.write(event_bytes(event.id, event.data))
-        return response
+        await _follow(response, subscription, services, scores, tuning.heartbeat_seconds,
+                      time.monotonic() + tuning.stream_lifetime_seconds)
+    except ConnectionResetError:
+        pass  # the client went away
     finally:
         subscription.close()
+    return response
+
+
+async def _follow(response: web.StreamResponse, subscription: Subscription, services: frozenset[str] | None,
+                  scores: bool, heartbeat_seconds: float, deadline: float) -> None:
+    while not subscription.lagging:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        try:
+            event = await asyncio.wait_for(subscription.queue.get(), min(heartbeat_seconds, remaining))
+        except TimeoutError:
+            await response.write(b": heartbeat\n\n")
+            continue
+        if event is None:
+            return
+        if _wanted(event, services, scores):
+            await response.write(event_bytes(event.id, event.data))
 
 
 def add_routes(app: web.Application) -> None:

@@ -142,6 +142,13 @@ async def test_admin_routes_need_the_bearer_token(client: TestClient[Any, Any], 
     unknown_field = await client.put("/v1/admin/services/example-bank", json={**entry, "colour": "red"},
                                      headers=auth)
     assert unknown_field.status == 422
+    for bad in ({**entry, "handles": None}, {**entry, "name": "Ex\u0000Bank"}):
+        response = await client.put("/v1/admin/services/example-bank", json=bad, headers=auth)
+        assert response.status == 422, bad
+    taken = await client.put("/v1/admin/services/example-bank", json={**entry, "aliases": ["GitHub"]},
+                             headers=auth)
+    body = await conformance.check("PUT", template, taken)
+    assert taken.status == 409 and body["closest"] == ["github"]
 
     template = "/v1/admin/sources/{name}/{action}"
     paused = await client.post("/v1/admin/sources/reddit/pause", headers=auth)
