@@ -51,10 +51,10 @@ class WatchedPage:
     def assert_no_errors(self) -> None:
         assert self.errors == [], f"the page logged errors: {self.errors}"
 
-    async def screenshot(self, name: str) -> Path:
+    async def screenshot(self, name: str, *, full_page: bool = True) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=True)
+        await self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

@@ -1,6 +1,7 @@
 // The dashboard's router: the path and query name the view (so every view is a permalink).
 
 import { clear, h } from "./dom.js";
+import { showConnection } from "./live.js";
 import { setupSearch } from "./search.js";
 import { renderIncidents } from "./views/incidents.js";
 import { renderNow } from "./views/now.js";
@@ -27,6 +28,7 @@ function markCurrent(view) {
 async function show(focus) {
   leave();
   leave = () => {};
+  showConnection("idle");
   const url = new URL(location.href);
   const target = route(url);
   clear(main);

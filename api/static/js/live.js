@@ -24,10 +24,12 @@ export function liveVerdicts({ services = null, scores = false, onVerdict, onSta
 
 const STATE_WORDS = { connecting: "connecting…", open: "on", closed: "off (reload to retry)" };
 
+// state: connecting | open | closed, or idle on a view without live updates (hidden).
 export function showConnection(state) {
   const node = document.getElementById("connection");
   if (!node) return;
   node.dataset.state = state;
+  node.hidden = state === "idle";
   node.textContent = `Live updates: ${STATE_WORDS[state] || state}`;
 }
 

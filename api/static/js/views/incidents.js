@@ -29,7 +29,7 @@ function select(id, label, choices, value) {
 }
 
 function topKeys(record, words = (k) => k) {
-  return Object.entries(record || {}).slice(0, 3).map(([key, value]) => (value <= 1 ? `${words(key)} ${share(value)}` : `${words(key)} (${count(value)})`)).join(", ");
+  return Object.entries(record || {}).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([key, value]) => (value <= 1 ? `${words(key)} ${share(value)}` : `${words(key)} (${count(value)})`)).join(", ");
 }
 
 export async function renderIncidents(main, ctx) {
@@ -56,7 +56,7 @@ export async function renderIncidents(main, ctx) {
     h("div", {}, h("label", { for: "to" }, "To"), h("input", { type: "date", id: "to", name: "to", value: chosen.to })),
     h("div", { class: "filter-actions" }, h("button", { type: "submit" }, "Filter"),
       h("a", { href: "/incidents", "data-nav": true }, "Clear")));
-  const status = h("p", { role: "status" }, "Loading…");
+  const status = h("p", { role: "status", id: "incidents-status" }, "Loading…");
   const body = h("tbody", {});
   const table = h("table", { class: "incidents" },
     h("caption", { class: "visually-hidden" }, "Incidents, newest first"),

@@ -220,7 +220,7 @@ function rangeControls(current, ctx) {
   return h("div", { class: "range-bar" }, group, form);
 }
 
-function chartFigure(name, data, timeline, incidents) {
+function chartFigure(name, data, timeline, incidents, width) {
   const points = timeline.points;
   const peak = points.reduce((best, p) => (p.observed !== null && (!best || p.observed > best.observed) ? p : best), null);
   const step = timeline.step;
@@ -232,6 +232,7 @@ function chartFigure(name, data, timeline, incidents) {
     incidents: incidents.map((i) => ({ start: i.started_at, end: i.ended_at })),
     changes: data.changes, title: `${name}: reports against the usual level`, description,
     yLabel: `reports per ${stepWords(step).replace(/^an? /, "")}`,
+    width, height: width < 560 ? 240 : 300,
   });
   const table = () => ({ columns: ["t", "observed", "expected", "score", "status"],
     rows: points.map((p) => [p.t, p.observed, p.expected, p.score, p.status]) });
@@ -247,6 +248,12 @@ function chartFigure(name, data, timeline, incidents) {
     h("details", {}, h("summary", {}, "The chart's numbers as a table"),
       dataTable(`${name}: observed and expected per ${stepWords(step)}`, ["Time (UTC)", "Observed", "Expected", "Score", "Status"],
         points.map((p) => [utcText(parseTime(p.t)), count(p.observed), decimal(p.expected), p.score === null ? "—" : p.score.toFixed(3), p.status]))));
+}
+
+function chartWidth(container) {
+  const style = getComputedStyle(container);
+  const inner = container.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return Math.round(Math.max(300, Math.min(1040, inner || 760)));
 }
 
 export async function renderService(main, ctx) {
@@ -292,7 +299,7 @@ export async function renderService(main, ctx) {
     clear(storySlot).append(incidentPanel(data.incident, data.bucket_seconds));
     const chartHeading = chartSlot.querySelector("h2");
     clear(chartSlot).append(chartHeading, rangeControls(range, ctx),
-      chartFigure(service.name, data, timeline, incidents.incidents));
+      chartFigure(service.name, data, timeline, incidents.incidents, chartWidth(chartSlot)));
     clear(breakdownSlot).append(...breakdownPanels(service.name, data));
     clear(evidenceSlot).append(evidencePanel(service.name, data));
   }
