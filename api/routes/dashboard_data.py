@@ -74,7 +74,8 @@ async def get_now(request: web.Request) -> web.Response:
     hours = parse_int("hours", query.get("hours"), default=3, low=1, high=48)
     span = hours * 3600
     step = max(bucket, (span // SPARK_POINTS) // bucket * bucket)
-    end = floor_to(board.published_at, bucket) + timedelta(seconds=bucket)
+    latest = floor_to(board.published_at, bucket)
+    end = floor_to(latest, step) + timedelta(seconds=step)
     start = floor_to(end - timedelta(seconds=span), step)
     pool = pool_of(request)
 
