@@ -34,6 +34,7 @@ from downwatch.store.detector_output import (
     write_tick,
 )
 from downwatch.store.signals import bucket_of
+from ingest.sources.structured import OFFICIAL_LEVELS
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,6 @@ Publish = Callable[[Mapping[str, Mapping[str, Any]], datetime], object]
 CHUNK_BUCKETS = 720
 OFFICIAL_DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
                          "major": "Partial System Outage", "critical": "Major Service Outage"}
-OFFICIAL_BY_LEVEL = ("none", "minor", "major", "critical")
-
-
-def status_weight(indicator: str) -> float:
-    """How a status-page reading is stored as a signal weight: none 0, minor 1/3, major 2/3, critical 1."""
-    level = OFFICIAL_BY_LEVEL.index(indicator) if indicator in OFFICIAL_BY_LEVEL else 1
-    return level / 3
 
 
 @dataclass(slots=True)
@@ -68,9 +62,9 @@ def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]]
                            alive: frozenset[Kind] = frozenset(SOURCE_KINDS)) -> dict[str, BucketObservation]:
     """One bucket's ``counts`` and ``location_counts`` rows as the detector's observations.
 
-    Stored conventions: a ``post``'s weight is its classifier confidence; a ``probe`` signal is one
-    check (weight 1 failed, 0 passed); a ``status`` signal is one status-page reading whose weight
-    codes the indicator (``status_weight``).
+    Stored conventions (``ingest.sources.structured``): a ``post``'s weight is its classifier
+    confidence; a ``probe`` signal is one check (weight 1 failed, 0 passed); a ``status`` signal is
+    one status-page reading whose weight codes the indicator (``status_weight``).
     """
     per: dict[str, _Bucket] = defaultdict(_Bucket)
     for row in counts:
@@ -96,7 +90,7 @@ def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]]
     for service, b in per.items():
         official = None
         if b.status_readings:
-            official = OFFICIAL_BY_LEVEL[min(3, round(3 * b.status_weight / b.status_readings))]
+            official = OFFICIAL_LEVELS[min(3, round(3 * b.status_weight / b.status_readings))]
         out[service] = BucketObservation(
             service=service, bucket=bucket, reports=b.reports, posts=b.posts,
             reporters=b.reporters if b.reports or b.posts else None, problems=dict(b.problems),

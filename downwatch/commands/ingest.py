@@ -15,7 +15,7 @@ import orjson
 from downwatch.config import load_settings
 from downwatch.errors import InputError
 from ingest.sources.offline import observation_json, parse_file, source_names
-from ingest.sources.structured import author_hash
+from ingest.text.dedup import author_hash
 
 
 def register(subparsers: Any) -> None:

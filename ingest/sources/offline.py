@@ -68,14 +68,14 @@ def parse_file(source: str, path: Path, service: str | None = None) -> Parsed:
         raise InputError(f"{path} is not a recorded {key} payload: {exc}") from exc
 
 
-def observation_json(observation: Observation, hash_author: Callable[[str], str]) -> dict[str, Any]:
+def observation_json(observation: Observation, hash_author: Callable[[str, str], str]) -> dict[str, Any]:
     """An observation as one JSON object; the author appears only as a keyed hash."""
     return {
         "source": observation.source, "external_id": observation.external_id,
         "observed_at": observation.observed_at.isoformat().replace("+00:00", "Z"),
         "kind": observation.kind.value if observation.kind else None,
         "service": observation.service, "problem": observation.problem, "text": observation.text,
-        "author_hash": hash_author(observation.author) if observation.author else None,
+        "author_hash": hash_author(observation.source, observation.author) if observation.author else None,
         "url": observation.url, "location": observation.location, "repost_of": observation.repost_of,
         "fields": observation.fields,
     }

@@ -1,9 +1,14 @@
 """Official status pages run on Atlassian Statuspage: ``/api/v2/summary.json`` (and
 ``incidents.json``) turned into ``status`` observations, one per incident update, so re-polling
-the same page never counts an update twice."""
+the same page never counts an update twice.
+
+A ``summary.json`` also gives one *reading* of the page-wide indicator (none, minor, major,
+critical), keyed on the page's ``updated_at``: stored once when the page changes, with the time it was
+fetched, so the detector learns "the official page says operational" as well as its incidents."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -55,8 +60,26 @@ def _update_observation(page_id: str, indicator: str | None, incident: dict[str,
     )
 
 
+def _reading(page: dict[str, Any], indicator: str, description: str | None, fetched_at: str | None,
+             source: str, service: str | None) -> Observation:
+    page_id = require_str(page, "id")
+    updated = optional_str(page, "updated_at") or fetched_at
+    observed = parse_time(fetched_at or updated, "page updated_at")
+    return Observation(
+        source=source, external_id=f"{page_id}:indicator:{indicator}:{updated}", observed_at=observed,
+        text=description, url=optional_str(page, "url"), service=service, problem="other", kind=Kind.STATUS,
+        fields={"indicator": indicator, "impact": indicator, "description": description,
+                "page_updated_at": updated, "failing": indicator in FAILING_IMPACTS},
+    )
+
+
 def parse_statuspage(payload: Any, source: str = SOURCE_NAME, service: str | None = None) -> Parsed:
-    """Observations from a ``summary.json`` or ``incidents.json`` body (bytes or decoded)."""
+    """Observations from a ``summary.json`` or ``incidents.json`` body (bytes or decoded), or from
+    ``{"body": ..., "fetched_at": ISO}`` as the live source fetches it."""
+    fetched_at: str | None = None
+    if isinstance(payload, dict) and set(payload) == {"body", "fetched_at"}:
+        fetched_at = str(payload["fetched_at"])
+        payload = payload["body"]
     if isinstance(payload, bytes | bytearray):
         payload = decode_json(bytes(payload), "Statuspage")
     try:
@@ -70,6 +93,12 @@ def parse_statuspage(payload: Any, source: str = SOURCE_NAME, service: str | Non
     indicator = optional_str(status, "indicator") if isinstance(status, dict) else None
     observations: list[Observation] = []
     skipped: list[str] = []
+    if indicator is not None and isinstance(status, dict):
+        try:
+            observations.append(_reading(page, indicator, optional_str(status, "description"), fetched_at,
+                                         source, service))
+        except ItemError as exc:
+            skipped.append(f"page status: {exc}")
     for index, item in enumerate(incidents):
         try:
             incident = require_dict(item, "incident")
@@ -106,7 +135,8 @@ class StatuspageSource:
             self._session = aiohttp.ClientSession()
         answer = await http_get(self._session, self._url, timeout=self._timeout, max_bytes=self._max_bytes,
                                 headers={"Accept": "application/json"})
-        return FetchResult(payload=answer.body, cursor=dict(cursor or {}))
+        fetched_at = datetime.now(UTC).isoformat()
+        return FetchResult(payload={"body": answer.body, "fetched_at": fetched_at}, cursor=dict(cursor or {}))
 
     def parse(self, payload: Any) -> Parsed:
         return parse_statuspage(payload, self.name, self.service)

@@ -1,23 +1,52 @@
 """Signals from observations that already know their service and problem (user reports, probes,
-status pages): no text to classify, so each failing observation becomes one signal as it is."""
+status pages): no text to classify, so each one becomes one signal as it is.
+
+How each kind is stored (``downwatch.ticker`` reads the counts back with the same conventions):
+
+* a user report: weight 1;
+* an active-probe check: every check is a signal, weight 1 when it failed and 0 when it passed, so a
+  bucket's count is the checks made and its summed weight the checks failed;
+* a status-page reading: every reading is a signal whose weight codes the official indicator
+  (none 0, minor 1/3, major 2/3, critical 1; ``status_weight``), so "the official page says
+  operational" is stored too, not only its incidents.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Sequence
+from typing import Any
 
 from downwatch.records import Kind, Observation, Problem, Signal
+from ingest.text.dedup import author_hash
+
+OFFICIAL_LEVELS = ("none", "minor", "major", "critical")
+EVIDENCE_DROPPED = ("weight", "failing", "author_is_hashed")
 
 
-def author_hash(key: bytes, author: str) -> str:
-    """The keyed hash under which an author or client is stored (HMAC-SHA256, 32 hex digits)."""
-    return hmac.new(key, author.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+def status_weight(indicator: str | None) -> float:
+    """The weight of a status reading: its indicator's level out of 3 (unknown indicators: minor)."""
+    if indicator is None or indicator == "maintenance":
+        return 0.0
+    level = OFFICIAL_LEVELS.index(indicator) if indicator in OFFICIAL_LEVELS else 1
+    return level / 3
+
+
+def structured_weight(observation: Observation) -> float:
+    fields: dict[str, Any] = observation.fields
+    failing = fields.get("failing")
+    if observation.kind == Kind.PROBE:
+        return 0.0 if failing is False else 1.0
+    if observation.kind == Kind.STATUS:
+        if failing is False:
+            return 0.0
+        return status_weight(fields.get("impact") or fields.get("indicator") or "minor")
+    weight = fields.get("weight", 1.0)
+    return min(1.0, max(0.0, float(weight))) if isinstance(weight, int | float) else 1.0
 
 
 class StructuredSignals:
-    """``signals(observations)`` for structured observations; others (text posts, probes and status
-    updates that report no failure) give no signal here."""
+    """``signals(observations)`` for structured observations; observations without a service, a kind
+    or a problem give no signal here."""
 
     def __init__(self, hash_key: bytes) -> None:
         self._key = hash_key
@@ -25,22 +54,18 @@ class StructuredSignals:
     def signal(self, observation: Observation) -> Signal | None:
         if observation.service is None or observation.kind is None or observation.problem is None:
             return None
-        if observation.fields.get("failing") is False:
-            return None
         try:
             problem = Problem(observation.problem)
         except ValueError:
             problem = Problem.OTHER
-        weight = observation.fields.get("weight", 1.0)
         return Signal(
             service=observation.service, kind=Kind(observation.kind), problem=problem,
             observed_at=observation.observed_at, source=observation.source,
-            external_id=observation.external_id,
-            weight=float(weight) if isinstance(weight, int | float) else 1.0,
+            external_id=observation.external_id, weight=structured_weight(observation),
             location=observation.location,
-            author_hash=author_hash(self._key, observation.author) if observation.author else None,
-            evidence={key: value for key, value in observation.fields.items()
-                      if key not in ("weight", "failing", "author_is_hashed")},
+            author_hash=(author_hash(self._key, observation.source, observation.author)
+                         if observation.author else None),
+            evidence={key: value for key, value in observation.fields.items() if key not in EVIDENCE_DROPPED},
         )
 
     def signals(self, observations: Sequence[Observation]) -> list[Signal]:

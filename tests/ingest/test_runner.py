@@ -64,13 +64,15 @@ async def test_a_batch_is_stored_once_with_its_cursor_and_health(
         again = await runner.run_once()
     finally:
         await runner.close()
-    assert (first.fetched, first.stored, again.fetched, again.stored) == (2, 2, 2, 0)
-    assert await signal_ids(pool) == ["srhpyqt94yxb:p5k8r7mq2x1z:u1", "srhpyqt94yxb:p5k8r7mq2x1z:u2"]
+    # the page-wide reading plus two incident updates, stored once however often the page is polled
+    assert (first.fetched, first.stored, again.fetched, again.stored) == (3, 3, 3, 0)
+    assert await signal_ids(pool) == ["srhpyqt94yxb:indicator:major:2024-11-25T08:40:12.345Z",
+                                      "srhpyqt94yxb:p5k8r7mq2x1z:u1", "srhpyqt94yxb:p5k8r7mq2x1z:u2"]
     assert await load_cursor(pool, "statuspage:github") == {}
     health = await health_of(pool, "statuspage:github")
-    assert health["items_total"] == 4 and health["errors_total"] == 0 and health["lag_seconds"] is not None
+    assert health["items_total"] == 6 and health["errors_total"] == 0 and health["lag_seconds"] is not None
     counted = await pool.fetchval("SELECT sum(n) FROM counts WHERE service = 'github' AND kind = 'status'")
-    assert counted == 2
+    assert counted == 3
 
 
 async def test_retry_after_is_honoured_and_errors_are_counted(
@@ -95,7 +97,7 @@ async def test_retry_after_is_honoured_and_errors_are_counted(
         await runner.close()
     assert host.faults.served["summary"] == ["429", "500", "html", "ok"]
     assert elapsed >= 0.6  # waited at least what Retry-After asked for
-    assert len(await signal_ids(pool)) == 2
+    assert len(await signal_ids(pool)) == 3
     health = await health_of(pool, "sp")
     assert health["errors_total"] == 3 and health["last_success_at"] is not None
     assert "MalformedPayload" in str(health["last_error"])

@@ -24,7 +24,7 @@ def ingest(*args: str) -> subprocess.CompletedProcess[str]:
     ("mastodon", "mastodon_public.json", 3),
     ("bluesky", "jetstream.jsonl", 3),
     ("jetstream", "jetstream.jsonl", 3),
-    ("statuspage", "statuspage_summary.json", 2),
+    ("statuspage", "statuspage_summary.json", 3),
     ("statuspage", "statuspage_incidents.json", 3),
     ("rss", "status_feed.rss", 2),
     ("atom", "status_feed.atom", 1),
@@ -45,7 +45,7 @@ def test_authors_are_keyed_hashes_and_output_file(tmp_path: Path) -> None:
     assert "skipped 1 malformed item(s)" in done.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert "leeds_lad_92" not in out.read_text()
-    assert len(rows[0]["author_hash"]) == 32 and rows[1]["author_hash"] is None
+    assert len(rows[0]["author_hash"]) == 64 and rows[1]["author_hash"] is None
     again = ingest("reddit", "--load", str(UPSTREAM / "reddit_new.json"))
     assert json.loads(again.stdout.splitlines()[0])["author_hash"] == rows[0]["author_hash"]
 

@@ -116,17 +116,27 @@ def test_jetstream_invalid_utf8_event_is_skipped_not_fatal() -> None:
     assert len(parsed.observations) == 1 and "UTF-8" in parsed.skipped[0]
 
 
-def test_statuspage_summary_one_observation_per_incident_update() -> None:
+def test_statuspage_summary_one_reading_and_one_observation_per_incident_update() -> None:
     parsed = parse_statuspage(load("statuspage_summary.json"), service="github")
-    assert [o.external_id for o in parsed.observations] == ["srhpyqt94yxb:p5k8r7mq2x1z:u2",
-                                                           "srhpyqt94yxb:p5k8r7mq2x1z:u1"]
-    latest = parsed.observations[0]
+    reading, *updates = parsed.observations
+    assert reading.external_id == "srhpyqt94yxb:indicator:major:2024-11-25T08:40:12.345Z"
+    assert reading.fields["indicator"] == "major" and reading.fields["failing"] is True
+    assert [o.external_id for o in updates] == ["srhpyqt94yxb:p5k8r7mq2x1z:u2",
+                                                "srhpyqt94yxb:p5k8r7mq2x1z:u1"]
+    latest = updates[0]
     assert latest.kind is Kind.STATUS and latest.service == "github"
     assert latest.fields["impact"] == "major" and latest.fields["indicator"] == "major"
     assert latest.fields["components"] == ["Git Operations"]
     assert latest.fields["started_at"] == "2024-11-25T08:03:00.000Z" and latest.fields["failing"] is True
     # the older update lists no affected components: it falls back to the incident's
-    assert parsed.observations[1].fields["components"] == ["Git Operations"]
+    assert updates[1].fields["components"] == ["Git Operations"]
+
+
+def test_statuspage_reading_is_stamped_with_the_fetch_time() -> None:
+    fetched = {"body": load("statuspage_summary.json"), "fetched_at": "2024-11-25T09:00:00+00:00"}
+    reading = parse_statuspage(fetched, service="github").observations[0]
+    assert reading.observed_at == datetime(2024, 11, 25, 9, 0, tzinfo=UTC)
+    assert reading.external_id.endswith(":2024-11-25T08:40:12.345Z")
 
 
 def test_statuspage_incidents_resolution_is_not_failing() -> None:
@@ -188,19 +198,22 @@ def test_report_observation_and_its_signal() -> None:
     assert (obs.kind, obs.service, obs.problem, obs.location, obs.source) == (Kind.REPORT, "bt", "login",
                                                                               "Leeds", "report")
     signal = StructuredSignals(b"k").signal(obs)
-    assert signal is not None and signal.author_hash != "c0ffee" and len(signal.author_hash or "") == 32
+    assert signal is not None and signal.author_hash != "c0ffee" and len(signal.author_hash or "") == 64
     with pytest.raises(InputError, match="problem 'sky' is not one of"):
         report_observation("bt", "sky", None, "c0ffee", at, "rep-2")
 
 
-def test_structured_signals_count_only_failures() -> None:
+def test_structured_signals_weigh_status_by_impact_and_keep_resolutions_at_zero() -> None:
     summary = parse_statuspage(load("statuspage_summary.json"), service="github").observations
     resolved = parse_statuspage(load("statuspage_incidents.json"), service="github").observations
     signals = StructuredSignals(b"k").signals([*summary, *resolved])
-    expected = [o.external_id for o in summary]
-    expected += ["srhpyqt94yxb:old1incident:o2", "srhpyqt94yxb:old1incident:o1"]
-    assert [s.external_id for s in signals] == expected
-    assert all(s.kind is Kind.STATUS and s.evidence["impact"] in ("major", "minor") for s in signals)
+    assert [s.external_id for s in signals] == [o.external_id for o in [*summary, *resolved]]
+    assert all(s.kind is Kind.STATUS for s in signals)
+    weights = {s.external_id: s.weight for s in signals}
+    assert weights["srhpyqt94yxb:p5k8r7mq2x1z:u2"] == pytest.approx(2 / 3)  # an open major incident
+    failing = {o.external_id for o in [*summary, *resolved] if o.fields["failing"]}
+    assert all(weights[i] > 0 for i in failing)
+    assert all(weights[i] == 0 for i in weights if i not in failing)
 
 
 def test_routed_pipeline_sends_probes_and_status_to_structured_and_posts_to_text() -> None:
@@ -215,7 +228,8 @@ def test_routed_pipeline_sends_probes_and_status_to_structured_and_posts_to_text
     posts = parse_events(load("jetstream.jsonl")).observations
     signals = pipeline.signals([ok_probe, failed_probe, resolved, *posts])
     by_id = {s.external_id: s for s in signals}
-    assert ok_probe.external_id not in by_id and resolved.external_id not in by_id
+    assert by_id[ok_probe.external_id].weight == 0 and by_id[resolved.external_id].weight == 0
+    assert by_id[failed_probe.external_id].weight == 1
     assert by_id[failed_probe.external_id].evidence["status"] == 502
     discord = [s for s in signals if s.kind is Kind.POST]
     assert [s.external_id for s in discord] == [posts[0].external_id]  # the quote and the repost don't count

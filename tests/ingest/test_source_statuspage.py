@@ -33,7 +33,7 @@ async def test_summary_polls_give_the_same_external_ids(fake: tuple[FakeStatusHo
     finally:
         await source.close()
     assert [o.external_id for o in first] == [o.external_id for o in second]
-    assert {o.service for o in first} == {"github"} and len(first) == 2
+    assert {o.service for o in first} == {"github"} and len(first) == 3
     assert host.requests[0][0] == "/api/v2/summary.json" and host.requests[0][1].startswith("downwatch/")
 
 

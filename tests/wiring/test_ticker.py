@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from downwatch.records import Kind, Problem, Signal
 from downwatch.store.pool import create_pool
 from downwatch.store.signals import insert_signals
-from downwatch.ticker import DetectorTicker, observations_from_rows, status_weight
+from downwatch.ticker import DetectorTicker, observations_from_rows
+from ingest.sources.structured import status_weight
 
 T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
 
@@ -58,7 +59,8 @@ async def test_ticker_scores_each_closed_bucket_once_and_survives_a_restart(fres
 
         async with pool.acquire() as conn:
             for minute in range(0, 20):
-                await insert_signals(conn, _reports("bt", T0 + timedelta(minutes=minute), 40, 10_000 * minute))
+                minute_start = T0 + timedelta(minutes=minute)
+                await insert_signals(conn, _reports("bt", minute_start, 40, 10_000 * minute))
         restarted = DetectorTicker(pool, ["bt", "ee"], bucket_seconds=60)
         await restarted.restore()
         assert restarted.last_bucket == T0 - timedelta(minutes=1)
