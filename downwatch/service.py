@@ -8,6 +8,7 @@ retention sweeper.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from aiohttp import web
@@ -17,6 +18,8 @@ from api.keys import BOARD, CATALOG, POOL
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.clock import Clock, WallClock
 from downwatch.config import Settings
+from downwatch.liveness import WatchedSource, alive_kinds, watched
+from downwatch.store.health import read_health
 from downwatch.ticker import DetectorTicker
 from downwatch.wiring import CleanupContext, every, ingest_context, retention_context, task_context
 from ingest.runner import SourceRunner
@@ -30,7 +33,7 @@ def build_app(settings: Settings, *, with_sources: bool = True,
     catalog = load_catalog(settings.catalog_path)
     clock = clock or WallClock()
     sources = build_sources(settings, catalog) if with_sources else []
-    background: list[CleanupContext] = [detector_context(settings, clock),
+    background: list[CleanupContext] = [detector_context(settings, clock, watched(sources)),
                                         retention_context(settings.retention_days, clock)]
     if sources:
         assert settings.hash_key, "serve checks hash_key before building the app"
@@ -44,8 +47,10 @@ def build_app(settings: Settings, *, with_sources: bool = True,
     return create_app(settings, catalog=catalog, background=background)
 
 
-def detector_context(settings: Settings, clock: Clock) -> CleanupContext:
-    """Score each bucket once it has closed (plus one tick of grace for late signals)."""
+def detector_context(settings: Settings, clock: Clock,
+                     sources: Sequence[WatchedSource] = ()) -> CleanupContext:
+    """Score each bucket once it has closed (plus one tick of grace for late signals); evidence from
+    sources that stopped delivering is marked as such, so the verdicts it feeds become ``unknown``."""
     grace = timedelta(seconds=settings.tick_seconds)
 
     async def start(app: web.Application, stop: asyncio.Event) -> None:
@@ -53,9 +58,13 @@ def detector_context(settings: Settings, clock: Clock) -> CleanupContext:
         board = app[BOARD]
         ticker = DetectorTicker(app[POOL], catalog.slugs, bucket_seconds=settings.bucket_seconds,
                                 publish=board.publish)
-        await ticker.restore(start=clock.now())
+        started_at = clock.now()
+        await ticker.restore(start=started_at)
 
         async def tick() -> None:
+            if sources:
+                health = {row["source"]: row["last_success_at"] for row in await read_health(app[POOL])}
+                ticker.alive = alive_kinds(sources, health, clock.now(), started_at)
             await ticker.advance(clock.now() - grace)
 
         await every(settings.tick_seconds, stop, tick, "detector tick")
