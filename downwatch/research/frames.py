@@ -72,7 +72,8 @@ def signals_to_store_counts(signals: pd.DataFrame,
 
     Columns: ``observed_at`` (required), ``service`` (required), ``kind`` (default ``report``),
     ``problem`` (default ``other``), ``weight`` (default 1), ``location``, ``author_hash``. A bucket's
-    ``reporters`` are its distinct author hashes, plus one per signal that has none.
+    ``reporters`` are its distinct author hashes, plus one per report or post that has none (ingest
+    gives every report and post an author; a CSV of report times has none, and each is its own reporter).
     """
     for column in ("service", "observed_at"):
         if column not in signals.columns:
@@ -100,7 +101,7 @@ def signals_to_store_counts(signals: pd.DataFrame,
         "service": service.astype(str),
         "bucket": parse_times(frame["observed_at"], "observed_at").dt.floor(f"{bucket_seconds}s"),
         "kind": kind, "problem": text_column(frame, "problem", "other"), "weight": weight.astype(float),
-        "author": author, "anonymous": (author == "").astype(int),
+        "author": author, "anonymous": ((author == "") & kind.isin(["report", "post"])).astype(int),
     })
     keys = ["service", "bucket", "kind", "problem"]
     grouped = rows.groupby(keys, sort=True)
