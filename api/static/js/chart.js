@@ -2,7 +2,15 @@
 // looks the same as on screen.
 
 import { s } from "./dom.js";
-import { localText, parseTime, utcText } from "./time.js";
+import { parseTime, utcText } from "./time.js";
+
+const tickClock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+const tickDay = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+
+// Midnights are named by their day, other ticks by the clock (local time, short enough not to overlap).
+function tickLabel(date) {
+  return date.getHours() === 0 && date.getMinutes() === 0 ? tickDay.format(date) : tickClock.format(date);
+}
 
 export const COLOURS = {
   observed: "#0b57d0", expected: "#5f6368", incident: "#fbe3e1", grid: "#e3e6ea", axis: "#3c4043",
@@ -84,11 +92,11 @@ export function timeChart({ points, from, to, incidents = [], changes = [], titl
     svg.append(s("text", { x: margin.left - 6, y: y(v) + 4, "text-anchor": "end", fill: COLOURS.axis,
       text: Number(v.toPrecision(6)).toLocaleString() }));
   }
-  for (const tick of timeTicks(start, end, Math.max(3, Math.floor(plotW / 110)))) {
+  for (const tick of timeTicks(start, end, Math.max(3, Math.floor(plotW / 90)))) {
     svg.append(s("line", { x1: x(tick), x2: x(tick), y1: margin.top + plotH, y2: margin.top + plotH + 4,
       stroke: COLOURS.axis }));
     svg.append(s("text", { x: x(tick), y: height - 10, "text-anchor": "middle", fill: COLOURS.axis,
-      text: localText(new Date(tick), { reference: new Date(end) }) }));
+      text: tickLabel(new Date(tick)) }));
   }
   svg.append(s("line", { x1: margin.left, x2: width - margin.right, y1: margin.top + plotH,
     y2: margin.top + plotH, stroke: COLOURS.axis }));

@@ -42,7 +42,7 @@ function dataTable(caption, columns, rows) {
     h("tbody", {}, rows.map((r) => h("tr", {}, r.map((cell) => h("td", {}, cell))))));
 }
 
-// The range asked for in the URL: a preset span ending at the latest tick, or from..to.
+// The range asked for in the URL: a preset span ending with the last scored bucket, or from..to.
 // Ranges are aligned to the chart's step so that every step is a whole one.
 function requestedRange(params, anchor, bucket) {
   const range = params.get("range") === "custom" || params.get("from") ? "custom" : (params.get("range") || "24h");
@@ -57,7 +57,7 @@ function requestedRange(params, anchor, bucket) {
   }
   const preset = RANGES[range] ? range : "24h";
   const step = chooseStep(RANGES[preset].span, bucket);
-  const to = align(new Date(anchor.getTime() + 1000), step, Math.ceil);
+  const to = align(anchor, step, Math.ceil);
   return { range: preset, step, from: new Date(to.getTime() - RANGES[preset].span), to };
 }
 
@@ -285,7 +285,8 @@ export async function renderService(main, ctx) {
 
   let data = null;
   async function loadRange() {
-    const anchor = parseTime(verdict.updated_at) || new Date();
+    const scored = parseTime(verdict.bucket);
+    const anchor = scored ? new Date(scored.getTime() + BUCKET_SECONDS * 1000) : parseTime(verdict.updated_at) || new Date();
     const range = requestedRange(ctx.url.searchParams, anchor, BUCKET_SECONDS);
     const span = { from: range.from.toISOString(), to: range.to.toISOString() };
     let timeline;
