@@ -20,15 +20,17 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from downwatch.catalog import load_catalog
 from downwatch.commands.score import write_atomically
 from downwatch.config import load_settings
 from downwatch.errors import InputError
-from ingest.text.pipeline import TextPipeline
 
 BATCH = 4096
+
+if TYPE_CHECKING:
+    from ingest.text.pipeline import TextPipeline
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from ingest.text.pipeline import TextPipeline
+
     settings = load_settings(args.config)
     pipeline = TextPipeline.default(load_catalog(settings.catalog_path), hash_key="classify-only")
     name = "standard input" if args.input == "-" else args.input

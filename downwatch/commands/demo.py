@@ -12,13 +12,8 @@ import sys
 import time
 from typing import Any
 
-from aiohttp import web
-
 from downwatch.config import Settings, load_settings
-from downwatch.demo import DemoSystem
 from downwatch.errors import ConfigError
-from downwatch.pgembed import EmbeddedPostgres, default_data_dir
-from downwatch.store.databases import create_database
 
 DEMO_DATABASE = "downwatch_demo"
 
@@ -62,6 +57,12 @@ def _say(message: str) -> None:
 
 
 async def _demo(settings: Settings, history_days: int, speed: float) -> None:
+    from aiohttp import web
+
+    from downwatch.demo import DemoSystem
+    from downwatch.pgembed import EmbeddedPostgres, default_data_dir
+    from downwatch.store.databases import create_database
+
     began = time.monotonic()
     server: EmbeddedPostgres | None = None
     admin_dsn = settings.database_url

@@ -27,15 +27,14 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from detector.replay import replay
-from detector.signals import signals_to_counts
 from downwatch.errors import InputError
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from detector.replay import replay
+    from detector.signals import signals_to_counts
+
     table = read_table(args.input)
     if "observed_at" in table.columns:
         counts = signals_to_counts(table, args.bucket_seconds)
@@ -105,6 +107,8 @@ def read_table(source: str) -> pd.DataFrame:
 
 
 def read_csv(source: str, text: str) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -114,6 +118,8 @@ def read_csv(source: str, text: str) -> pd.DataFrame:
 
 
 def read_json_lines(source: str, text: str) -> pd.DataFrame:
+    import pandas as pd
+
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -131,6 +137,8 @@ def read_json_lines(source: str, text: str) -> pd.DataFrame:
 
 
 def incidents_csv(incidents: pd.DataFrame) -> str:
+    import pandas as pd
+
     flat = incidents.copy()
     for column in ("problems", "locations"):
         flat[column] = flat[column].map(lambda d: json.dumps(d, separators=(",", ":")))

@@ -39,7 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from detector.series import StreamingScorer
 from downwatch.errors import InputError
 
 
@@ -76,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score_rows(rows: list[SeriesRow]) -> list[float]:
+    from detector.series import StreamingScorer
+
     scorer = StreamingScorer()
     return [scorer.process(row.epoch_seconds, row.value) for row in rows]
 

@@ -7,11 +7,8 @@ import contextlib
 import logging
 from typing import Any
 
-from aiohttp import web
-
 from downwatch.config import load_settings
 from downwatch.errors import ConfigError
-from downwatch.service import build_app
 
 
 def register(sub: Any) -> None:
@@ -44,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
         import uvloop
 
         uvloop.install()
+    from aiohttp import web
+
+    from downwatch.service import build_app
+
     app = build_app(settings, with_sources=not args.no_sources)
     web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                 print=lambda message: print(f"downwatch serve: {message}", flush=True))

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from downwatch.errors import InputError
-from ingest.text.train import train_bundled
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,6 +24,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    from ingest.text.train import train_bundled
+
     if args.corpus is not None and not args.corpus.is_file():
         raise InputError(f"{args.corpus}: no such file")
     if args.output is not None and not args.output.parent.is_dir():
