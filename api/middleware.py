@@ -26,6 +26,7 @@ def route_label(request: web.Request) -> str:
 def edge_middleware(metrics: ApiMetrics, cors: CorsPolicy) -> Callable[..., Awaitable[web.StreamResponse]]:
     requests = metrics.requests
     latency = metrics.latency
+    labels: dict[object, str] = {}  # route -> its label, so the hot path skips the lookups
 
     @web.middleware
     async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -48,7 +49,12 @@ def edge_middleware(metrics: ApiMetrics, cors: CorsPolicy) -> Callable[..., Awai
                                         instance=request.path)
         if "Origin" in request.headers and not response.prepared:
             cors.decorate(request, response)
-        label = route_label(request)
+        route = request.match_info.route
+        label = labels.get(route)
+        if label is None:
+            label = route_label(request)
+            if route.resource is not None:  # unmatched requests get a new route object each time
+                labels[route] = label
         requests.inc(request.method, label, str(response.status))
         latency.observe(time.perf_counter() - started, label)
         return response

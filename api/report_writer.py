@@ -25,6 +25,12 @@ from downwatch.store.signals import insert_signals
 
 log = logging.getLogger(__name__)
 
+# Two writers creating the same day's partition, or locking the same count rows, can collide.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.DuplicateTableError, asyncpg.DeadlockDetectedError, asyncpg.SerializationError,
+    asyncpg.UniqueViolationError)
+TRANSIENT_RETRIES = 2
+
 
 @dataclass(slots=True)
 class PendingReport:
@@ -77,13 +83,26 @@ class ReportWriter:
             if batch:
                 await self._commit(batch)
 
+    async def _store(self, signals: Sequence[Signal]) -> set[str]:
+        """Store the batch in one transaction (retried once after a transient conflict); return the
+        report ids that were already stored before it."""
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    stored = await existing_signal_keys(conn, signals[0].source,
+                                                        [s.external_id for s in signals])
+                    await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+                return stored
+            except TRANSIENT_ERRORS as exc:
+                if attempt == TRANSIENT_RETRIES:
+                    raise
+                log.warning("retrying a batch of %d reports after %s", len(signals), type(exc).__name__)
+        raise AssertionError("unreachable")
+
     async def _commit(self, batch: Sequence[PendingReport]) -> None:
         signals = [pending.signal for pending in batch]
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                stored = await existing_signal_keys(conn, signals[0].source,
-                                                    [s.external_id for s in signals])
-                await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+            stored = await self._store(signals)
         except Exception:
             log.exception("storing %d reports failed", len(batch))
             for pending in batch:

@@ -93,14 +93,14 @@ def run_wrk(label: str, url: str, duration: int, connections: int, threads: int 
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
                          capture_output=True, text=True, check=True).stdout
     def find(pattern: str) -> str:
-        match = re.search(pattern, out)
+        match = re.search(pattern, out, re.MULTILINE)
         if match is None:
             raise RuntimeError(f"unexpected wrk output:\n{out}")
         return match.group(1)
 
     rps = float(find(r"Requests/sec:\s+([\d.]+)"))
-    p50 = to_ms(find(r"50%\s+(\S+)"))
-    p99 = to_ms(find(r"99%\s+(\S+)"))
+    p50 = to_ms(find(r"^\s+50%\s+(\S+)"))
+    p99 = to_ms(find(r"^\s+99%\s+(\S+)"))
     total = int(find(r"(\d+) requests in"))
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
@@ -244,8 +244,10 @@ def main() -> int:
               f"{single.cpu_us_per_request:.1f} us -> efficiency "
               f"{ceiling.cpu_us_per_request / single.cpu_us_per_request:.1%} (less sensitive to other load)")
     print(f"  deployment vs nginx static:       {front_ratio:.1%} (target >= 50%), errors {deployed.errors}")
-    print(f"  oldest answer through the cache:  {oldest:.2f} s after its tick (tick {args.tick:g} s; "
-          f"at most one tick old: {'yes' if oldest <= args.tick + 1 else 'NO'})")
+    lag = max(0.0, oldest - args.tick)
+    print(f"  oldest answer through the cache:  {oldest:.2f} s after the start of the tick it shows, i.e. "
+          f"served up to {lag:.2f} s after a newer verdict existed (tick {args.tick:g} s); at most one "
+          f"tick old: {'yes' if lag <= args.tick else 'NO'}")
     return 0
 
 
