@@ -1,9 +1,10 @@
 """How heavy and how fast the journalists' dashboard is, over the real demo, in Debian's Chromium.
 
 Prints, per view (Now, a service page, incidents, the widget): requests made, bytes transferred
-(gzip as served; the open SSE stream is reported apart), and the time until the view's content is drawn, as the median and worst of
-``--runs`` loads, cold (empty cache) and warm (assets cached), on a desktop and on an emulated phone
-(4x slower CPU, "fast 3G": 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip).
+(gzip as served; the open SSE stream is reported apart), and the time until the view's content is
+drawn, as the median and worst of ``--runs`` loads, cold (empty cache) and warm (assets cached),
+on a desktop and on an emulated phone (4x slower CPU, "fast 3G": 1.6 Mbit/s down, 750 kbit/s up,
+150 ms round trip).
 
     .venv/bin/python benchmarks/dashboard_load.py [--runs 5] [--admin-dsn postgresql://...]
 
