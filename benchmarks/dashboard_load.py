@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 
 from api.keys import BOARD
 from api.routes.dashboard import load_assets
@@ -47,13 +47,13 @@ DATABASE = "downwatch_bench_dashboard"
 @dataclass(frozen=True, slots=True)
 class Profile:
     name: str
-    viewport: dict[str, int]
+    viewport: ViewportSize
     cpu_slowdown: float
     network: dict[str, Any] | None
 
 
-PROFILES = (Profile("desktop", {"width": 1280, "height": 900}, 1.0, None),
-            Profile("phone", {"width": 390, "height": 844}, 4.0, FAST_3G))
+PROFILES = (Profile("desktop", ViewportSize(width=1280, height=900), 1.0, None),
+            Profile("phone", ViewportSize(width=390, height=844), 4.0, FAST_3G))
 
 
 @dataclass(slots=True)
