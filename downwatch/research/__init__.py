@@ -34,12 +34,18 @@ from downwatch.research.nab import LabelledSeries, nab_directory, nab_table, rea
 from downwatch.research.replay import replay
 from downwatch.research.scenario import DemoIncident, demo_incident, demo_signals
 from downwatch.research.store import load_counts, load_signals, load_store_counts
-from downwatch.research.timeline import first_above_normal, first_alarm_by_source, verdict_changes
+from downwatch.research.timeline import (
+    failure_amounts,
+    first_above_normal,
+    first_alarm_by_source,
+    verdict_changes,
+)
 
 __all__ = [
     "SMALL_SETUP", "DemoIncident", "IncidentBundle", "LabelledSeries", "ReplayResult", "SyntheticSetup",
     "counts_from_signals", "counts_from_timestamps", "demo_incident", "demo_signals", "evaluation_table",
-    "export_incident", "first_above_normal", "first_alarm_by_source", "format_table", "load_counts",
+    "export_incident", "failure_amounts", "first_above_normal", "first_alarm_by_source", "format_table",
+    "load_counts",
     "load_incident", "load_signals", "load_store_counts", "nab_directory", "nab_table", "read_nab_corpus",
     "replay", "signals_to_store_counts", "store_counts_to_frame", "synthetic_corpus", "threshold_sweep",
     "verdict_changes",
