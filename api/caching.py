@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -11,6 +12,7 @@ from api.representation import Representation
 JSON = "application/json"
 
 
+@lru_cache(maxsize=256)
 def cache_control(max_age: int) -> str:
     return f"public, max-age={max_age}, stale-while-revalidate={max_age * 2}"
 
