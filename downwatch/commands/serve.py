@@ -15,6 +15,8 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "serve", help="run the production process (store from DATABASE_URL, sources from config)",
         description="Run ingest, the detector and the HTTP API against the PostgreSQL at DATABASE_URL.")
+    parser.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS,
+                        help="TOML settings file (also accepted before `serve`; default: $DOWNWATCH_CONFIG)")
     parser.add_argument("--port", type=int, default=None, help="port to listen on (overrides the settings)")
     parser.add_argument("--host", default=None, help="address to listen on (overrides the settings)")
     parser.add_argument("--no-sources", action="store_true",

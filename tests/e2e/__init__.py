@@ -1,0 +1,1 @@
+"""End-to-end tests: `downwatch serve` and `downwatch db` as real processes."""

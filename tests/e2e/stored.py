@@ -1,0 +1,60 @@
+"""What a `serve` run left in PostgreSQL, read back with plain SQL for the end-to-end checks."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+SIGNAL_IDS = "SELECT source, external_id FROM signals"
+DOUBLED = """
+SELECT source, external_id, count(*) AS n FROM signals GROUP BY source, external_id HAVING count(*) > 1
+"""
+SIGNALS_PER_BUCKET = """
+SELECT service, date_bin(make_interval(secs => $1), observed_at, 'epoch'::timestamptz) AS bucket, kind,
+       problem, count(*) AS n, sum(weight)::float8 AS weight
+FROM signals GROUP BY 1, 2, 3, 4
+"""
+COUNTS = "SELECT service, bucket, kind, problem, n, weight FROM counts"
+HEALTH = "SELECT source, items_total, last_success_at FROM source_health"
+CURSORS = "SELECT source, cursor FROM ingest_cursors"
+
+BucketKey = tuple[str, datetime, str, str]
+
+
+@dataclass
+class StoreSnapshot:
+    ids: dict[str, list[str]]
+    doubled: list[tuple[str, str, int]]
+    signal_counts: dict[BucketKey, tuple[int, float]]
+    stored_counts: dict[BucketKey, tuple[int, float]]
+    items_total: dict[str, int]
+    cursors: dict[str, Any]
+
+    def ids_of(self, source: str) -> list[str]:
+        return self.ids.get(source, [])
+
+
+async def _snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
+    conn = await asyncpg.connect(dsn)
+    try:
+        ids: dict[str, list[str]] = {}
+        for row in await conn.fetch(SIGNAL_IDS):
+            ids.setdefault(row["source"], []).append(row["external_id"])
+        doubled = [(r["source"], r["external_id"], r["n"]) for r in await conn.fetch(DOUBLED)]
+        per_bucket = {(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], round(r["weight"], 3))
+                      for r in await conn.fetch(SIGNALS_PER_BUCKET, float(bucket_seconds))}
+        counts = {(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], round(r["weight"], 3))
+                  for r in await conn.fetch(COUNTS)}
+        health = {r["source"]: r["items_total"] for r in await conn.fetch(HEALTH)}
+        cursors = {r["source"]: r["cursor"] for r in await conn.fetch(CURSORS)}
+        return StoreSnapshot(ids, doubled, per_bucket, counts, health, cursors)
+    finally:
+        await conn.close()
+
+
+def snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
+    return asyncio.run(_snapshot(dsn, bucket_seconds))
