@@ -6,7 +6,7 @@ CSV unless the first character is ``{``). Which history it is follows from its c
 * **counts** (has ``bucket``): the long layout of ``detector.frame`` —
   ``service,bucket,kind,count`` and optionally ``problem,weight,reporters,location,checks,indicator``;
 * **signals** (has ``observed_at``): one row per signal — ``service,kind,observed_at`` and optionally
-  ``problem,location,weight,author_hash`` (see ``detector.signals``).
+  ``problem,location,weight,author_hash`` (aggregated as the store does: ``downwatch.research.frames``).
 
 Output without ``-o``: the timeline CSV on standard output. With ``-o OUT``: a directory OUT holding
 ``timeline.csv`` (``bucket,service,status,observed,expected,score,confidence``), ``incidents.csv`` and
@@ -56,11 +56,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     from detector.replay import replay
-    from detector.signals import signals_to_counts
+    from downwatch.research.frames import counts_from_signals
 
     table = read_table(args.input)
     if "observed_at" in table.columns:
-        counts = signals_to_counts(table, args.bucket_seconds)
+        counts = counts_from_signals(table, args.bucket_seconds)
     elif "bucket" in table.columns:
         counts = table
     else:
