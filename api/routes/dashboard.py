@@ -65,7 +65,7 @@ def _walk(folder: Traversable, prefix: str = "") -> dict[str, bytes]:
         name = prefix + entry.name
         if entry.is_dir():
             found.update(_walk(entry, name + "/"))
-        elif entry.is_file() and not entry.name.startswith("."):
+        elif entry.is_file() and not entry.name.startswith(".") and not entry.name.endswith(".md"):
             found[name] = entry.read_bytes()
     return found
 

@@ -32,6 +32,17 @@ function topKeys(record, words = (k) => k) {
   return Object.entries(record || {}).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([key, value]) => (value <= 1 ? `${words(key)} ${share(value)}` : `${words(key)} (${count(value)})`)).join(", ");
 }
 
+const MARGIN_MS = 2 * 3600e3;
+
+// The service page over the incident with two hours either side (up to now while it is ongoing).
+function serviceLink(incident) {
+  const started = parseTime(incident.started_at);
+  const ended = parseTime(incident.ended_at);
+  const range = { range: "custom", from: new Date(started.getTime() - MARGIN_MS).toISOString(),
+    to: ended ? new Date(ended.getTime() + MARGIN_MS).toISOString() : null };
+  return `/s/${encodeURIComponent(incident.service)}${query(range)}`;
+}
+
 export async function renderIncidents(main, ctx) {
   const params = ctx.url.searchParams;
   const chosen = Object.fromEntries(FILTERS.map((key) => [key, params.get(key) || ""]));
@@ -92,7 +103,7 @@ export async function renderIncidents(main, ctx) {
     const ended = parseTime(incident.ended_at);
     const details = incident.details || {};
     body.append(h("tr", { "data-service": incident.service },
-      h("th", { scope: "row" }, h("a", { href: `/s/${encodeURIComponent(incident.service)}${query({ range: "custom", from: incident.started_at, to: incident.ended_at })}`, "data-nav": true }, service ? service.name : incident.service)),
+      h("th", { scope: "row" }, h("a", { href: serviceLink(incident), "data-nav": true }, service ? service.name : incident.service)),
       h("td", {}, h("span", { class: `badge small status-${incident.severity}` }, incident.status === "active" ? `${incident.severity}, ongoing` : incident.severity)),
       h("td", {}, timeEl(incident.started_at, { full: true })),
       h("td", {}, incident.peak_count !== null ? [count(incident.peak_count), " at ", timeEl(incident.peak_at)] : "—"),

@@ -49,7 +49,8 @@ function requestedRange(params, anchor, bucket) {
   const align = (date, step, round) => new Date(round(date.getTime() / (step * 1000)) * step * 1000);
   if (range === "custom") {
     const from = parseTime(params.get("from"));
-    const to = parseTime(params.get("to")) || anchor;
+    const asked = parseTime(params.get("to"));
+    const to = asked && asked < anchor ? asked : anchor;
     if (from && from < to) {
       const step = chooseStep(to - from, bucket);
       return { range, step, from: align(from, step, Math.floor), to: align(to, step, Math.ceil) };
