@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
+import socket
 from typing import Any
+from urllib.parse import urlsplit
 
-from downwatch.config import load_settings
-from downwatch.errors import ConfigError
+from downwatch.config import Settings, load_settings
+from downwatch.errors import ConfigError, StoreUnavailable
+
+DSN_SCHEMES = ("postgresql://", "postgres://")
+LISTEN_ERRNOS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
 def register(sub: Any) -> None:
@@ -34,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if not settings.database_url:
         raise ConfigError("DATABASE_URL is not set; `serve` needs a PostgreSQL server "
                           "(try `downwatch demo` for a self-contained run)")
+    _check_database_url(settings.database_url)
     if not settings.hash_key:
         raise ConfigError("DOWNWATCH_HASH_KEY is not set; give a long random secret "
                           "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
@@ -43,11 +50,42 @@ def run(args: argparse.Namespace) -> int:
         import uvloop
 
         uvloop.install()
+    import asyncpg
     from aiohttp import web
 
     from downwatch.service import build_app
+    from downwatch.store.pool import describe_dsn
 
     app = build_app(settings, with_sources=not args.no_sources)
-    web.run_app(app, host=settings.host, port=settings.port, access_log=None,
-                print=lambda message: print(f"downwatch serve: {message}", flush=True))
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, access_log=None,
+                    print=lambda message: print(f"downwatch serve: {message}", flush=True))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        raise StoreUnavailable(f"the store at {describe_dsn(settings.database_url)} failed while starting: "
+                               f"{_one_line(exc)}; check that DATABASE_URL names a downwatch database "
+                               "(`downwatch db status`)") from exc
+    except OSError as exc:
+        if isinstance(exc, socket.gaierror) or exc.errno in LISTEN_ERRNOS:
+            raise ConfigError(f"cannot listen on {_address(settings)}: {exc.strerror or _one_line(exc)}; "
+                              "choose another --port or --host") from exc
+        raise
     return 0
+
+
+def _check_database_url(url: str) -> None:
+    """Refuse a DATABASE_URL the PostgreSQL driver would choke on, before anything starts."""
+    example = "for example postgresql://user@host:5432/downwatch"
+    if not url.startswith(DSN_SCHEMES):
+        raise ConfigError(f"DATABASE_URL must start with postgresql:// or postgres:// ({example})")
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise ConfigError(f"DATABASE_URL cannot be parsed: {exc} ({example})") from exc
+
+
+def _address(settings: Settings) -> str:
+    return f"{settings.host}:{settings.port}"
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
