@@ -84,7 +84,10 @@ async def _demo(settings: Settings, history_days: int, speed: float) -> None:
             await site.start()
             port = runner.addresses[0][1] if runner.addresses else settings.port
             _say(f"ready in {time.monotonic() - began:.1f} s; the outage plays at {speed:g}x real time")
+            onset_in = (demo.scenario.outage.onset - demo.live_from).total_seconds() / speed
             print(f"downwatch demo: open http://{settings.host}:{port}/  (Ctrl-C to stop)", flush=True)
+            _say(f"the BT outage begins in about {onset_in:.0f} s; follow it at "
+                 f"http://{settings.host}:{port}/s/bt")
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for signum in (signal.SIGINT, signal.SIGTERM):
