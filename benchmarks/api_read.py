@@ -119,6 +119,11 @@ def median(results: list[WrkResult]) -> WrkResult:
     return sorted(results, key=lambda r: r.requests_per_second)[len(results) // 2]
 
 
+def median_cpu(results: list[WrkResult]) -> float:
+    values = sorted(r.cpu_us_per_request for r in results if r.cpu_us_per_request is not None)
+    return values[len(values) // 2]
+
+
 def start(args: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, cwd=ROOT, start_new_session=True)
 
@@ -156,7 +161,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--processes", type=int, default=2, help="API processes behind nginx")
     parser.add_argument("--tick", type=float, default=5.0)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating wrk runs per pair")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating wrk runs per pair")
     parser.add_argument("--slug", default="bt")
     args = parser.parse_args()
     for tool in ("wrk", "nginx"):
@@ -239,10 +244,9 @@ def main() -> int:
     print("summary:")
     print(f"  one process vs framework ceiling: {ratio:.1%} (target >= 80%), p99 {single.p99_ms:.2f} ms "
           f"(target < 20 ms), errors {single.errors} (target 0)")
-    if single.cpu_us_per_request and ceiling.cpu_us_per_request:
-        print(f"  server CPU per request: bare {ceiling.cpu_us_per_request:.1f} us, downwatch "
-              f"{single.cpu_us_per_request:.1f} us -> efficiency "
-              f"{ceiling.cpu_us_per_request / single.cpu_us_per_request:.1%} (less sensitive to other load)")
+    bare_cpu, api_cpu = median_cpu(ceilings), median_cpu(singles)
+    print(f"  server CPU per request (median of rounds): bare {bare_cpu:.1f} us, downwatch {api_cpu:.1f} us "
+          f"-> efficiency {bare_cpu / api_cpu:.1%} (less sensitive to the other load on the machine)")
     print(f"  deployment vs nginx static:       {front_ratio:.1%} (target >= 50%), errors {deployed.errors}")
     lag = max(0.0, oldest - args.tick)
     print(f"  oldest answer through the cache:  {oldest:.2f} s after the start of the tick it shows, i.e. "

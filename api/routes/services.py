@@ -71,5 +71,6 @@ async def get_service(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_get("/v1/services", list_services, allow_head=True)
-    app.router.add_get("/v1/services/{slug}", get_service, allow_head=True)
+    # the verdict route first: it is the hot one, and both share the router's "/v1/services" bucket
+    app.router.add_get("/v1/services/{slug}", get_service)
+    app.router.add_get("/v1/services", list_services)
