@@ -21,6 +21,7 @@ from detector.state import ALARM_DOWN, ALARM_UP, STATUS_UNKNOWN, DetectorState
 
 if TYPE_CHECKING:
     from detector.engine import Engine
+    from detector.workspace import Workspace
 
 MACHINE_FIELDS = ("cusum", "run_start", "run_obs", "run_exp", "run_reporters", "fast_obs", "fast_exp",
                   "alarm", "down_run", "release_run", "calm_run", "calm_start", "alarm_age", "probe_run",
@@ -47,34 +48,47 @@ def restore(state: DetectorState, saved: Snapshot) -> None:
 
 
 def advance(engine: Engine, state: DetectorState, arrays: BucketArrays, bucket: int, observed: np.ndarray,
-            expected: np.ndarray, score: np.ndarray, llr: np.ndarray, cold: np.ndarray | None) -> None:
-    """Move every service's alarm one bucket forward, in place.
+            expected: np.ndarray, score: np.ndarray, llr: np.ndarray, cold: np.ndarray | None,
+            work: Workspace) -> bool:
+    """Move every service's alarm one bucket forward, in place; True when some service was a candidate.
 
     The run statistics (CUSUM and the volume, expectation and reporters since the rise began) are
     updated for every service; the decisions only for candidates: services in alarm, or with a
     surprising bucket, a high CUSUM or outside evidence. The others stay ``up`` by construction.
     """
-    s = engine.settings
-    before = state.alarm
-    cusum = np.maximum(state.cusum + llr, 0.0)
+    s, c, scratch = engine.settings, work.constants, work.scratch
+    cusum, started, in_run = state.cusum, scratch.started, scratch.in_run
+    flag, keep = scratch.flag, scratch.keep
+    np.less_equal(cusum, c.zero, out=started)
+    np.add(cusum, llr, out=cusum)
+    np.maximum(cusum, c.zero, out=cusum)
     if cold is not None:
-        cusum[cold] = 0.0
-    in_run = cusum > 0.0
-    state.run_start[in_run & (state.cusum <= 0.0)] = bucket
-    keep = in_run | (before > ALARM_UP)
-    state.run_obs = (state.run_obs + observed) * keep
-    state.run_exp = (state.run_exp + expected) * keep
-    state.run_reporters = (state.run_reporters + arrays.reporters) * keep
-    state.cusum = cusum
+        np.putmask(cusum, cold, c.zero)
+    np.greater(cusum, c.zero, out=in_run)
+    started &= in_run
+    np.putmask(state.run_start, started, float(bucket))
+    np.greater(state.alarm, c.zero, out=flag)
+    flag |= in_run
+    np.copyto(keep, flag)
+    for total, amount in ((state.run_obs, observed), (state.run_exp, expected),
+                          (state.run_reporters, arrays.reporters)):
+        np.add(total, amount, out=total)
+        np.multiply(total, keep, out=total)
 
     outside = _outside_evidence(engine, state, arrays)
-    suspect = (score >= s.score_degraded) | (cusum >= s.cusum_degraded) | (before > ALARM_UP)
+    suspect = scratch.calm
+    np.greater_equal(score, s.score_degraded, out=suspect)
+    np.greater_equal(cusum, s.cusum_degraded, out=flag)
+    suspect |= flag
+    np.greater(state.alarm, c.zero, out=flag)
+    suspect |= flag
     if outside is not None:
         suspect |= outside
-    index = np.flatnonzero(suspect)
+    index = suspect.nonzero()[0]
     if index.size:
         _decide(engine, state, index, bucket, observed[index], expected[index], score[index],
                 None if outside is None else outside[index], None if cold is None else cold[index])
+    return bool(index.size)
 
 
 def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray,
