@@ -26,6 +26,7 @@ from aiohttp import web
 from api.app import create_app
 from api.board import VerdictBoard
 from api.keys import BOARD
+from api.tuning import ApiTuning
 from downwatch.catalog import load_catalog
 from downwatch.config import Settings
 
@@ -98,6 +99,7 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--trusted-proxy", action="append", default=[])
     parser.add_argument("--reuse-port", action="store_true")
+    parser.add_argument("--report-writers", type=int, default=ApiTuning().report_writers)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.bare:
@@ -106,7 +108,8 @@ def main() -> None:
         settings = Settings(database_url=args.database_url, tick_seconds=args.tick, hash_key="benchmark-key",
                             trusted_proxies=tuple(args.trusted_proxy), report_rate_per_minute=10,
                             report_global_rate_per_second=100_000, pool_max_size=10)
-        app = create_app(settings, background=[synthetic_ticker(args.tick)])
+        app = create_app(settings, background=[synthetic_ticker(args.tick)],
+                         tuning=ApiTuning(report_writers=args.report_writers))
     web.run_app(app, host=args.host, port=args.port, access_log=None, print=None,
                 reuse_port=args.reuse_port, loop=uvloop.new_event_loop())
 
