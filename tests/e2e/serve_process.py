@@ -54,6 +54,16 @@ def http_get(url: str, timeout: float = 5.0) -> Answer:
         return Answer(error.code, error.headers, error.read())
 
 
+def http_post_json(url: str, document: Any, user_agent: str, timeout: float = 5.0) -> Answer:
+    request = urllib.request.Request(url, data=json.dumps(document).encode(), method="POST",
+                                     headers={"Content-Type": "application/json", "User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return Answer(response.status, response.headers, response.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, error.headers, error.read())
+
+
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.2) -> T:
     """Call ``probe`` until it returns something other than None (or falsy); fail naming ``what``."""
     deadline = time.monotonic() + timeout
@@ -89,6 +99,9 @@ class ServeProcess:
 
     def get(self, path: str) -> Answer:
         return http_get(self.url + path)
+
+    def post(self, path: str, document: Any, user_agent: str) -> Answer:
+        return http_post_json(self.url + path, document, user_agent)
 
     def terminate(self, timeout: float) -> tuple[int, float]:
         """SIGTERM, then the exit code and how long the process took to exit."""

@@ -9,7 +9,8 @@ from typing import Any
 
 import asyncpg
 
-SIGNAL_IDS = "SELECT source, external_id FROM signals"
+SIGNAL_IDS = "SELECT source, external_id, author_hash, location FROM signals"
+RAW_TEXT_IN_EVIDENCE = "SELECT count(*) FROM signals WHERE strpos(evidence::text, $1) > 0"
 DOUBLED = """
 SELECT source, external_id, count(*) AS n FROM signals GROUP BY source, external_id HAVING count(*) > 1
 """
@@ -28,6 +29,8 @@ BucketKey = tuple[str, datetime, str, str]
 @dataclass
 class StoreSnapshot:
     ids: dict[str, list[str]]
+    author_hashes: dict[str, set[str | None]]
+    locations: dict[str, list[str | None]]
     doubled: list[tuple[str, str, int]]
     signal_counts: dict[BucketKey, tuple[int, float]]
     stored_counts: dict[BucketKey, tuple[int, float]]
@@ -42,8 +45,12 @@ async def _snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
     conn = await asyncpg.connect(dsn)
     try:
         ids: dict[str, list[str]] = {}
+        authors: dict[str, set[str | None]] = {}
+        locations: dict[str, list[str | None]] = {}
         for row in await conn.fetch(SIGNAL_IDS):
             ids.setdefault(row["source"], []).append(row["external_id"])
+            authors.setdefault(row["source"], set()).add(row["author_hash"])
+            locations.setdefault(row["source"], []).append(row["location"])
         doubled = [(r["source"], r["external_id"], r["n"]) for r in await conn.fetch(DOUBLED)]
         per_bucket = {(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], round(r["weight"], 3))
                       for r in await conn.fetch(SIGNALS_PER_BUCKET, float(bucket_seconds))}
@@ -51,10 +58,24 @@ async def _snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
                   for r in await conn.fetch(COUNTS)}
         health = {r["source"]: r["items_total"] for r in await conn.fetch(HEALTH)}
         cursors = {r["source"]: r["cursor"] for r in await conn.fetch(CURSORS)}
-        return StoreSnapshot(ids, doubled, per_bucket, counts, health, cursors)
+        return StoreSnapshot(ids, authors, locations, doubled, per_bucket, counts, health, cursors)
     finally:
         await conn.close()
 
 
 def snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
     return asyncio.run(_snapshot(dsn, bucket_seconds))
+
+
+async def _evidence_mentions(dsn: str, text: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        count: int = await conn.fetchval(RAW_TEXT_IN_EVIDENCE, text)
+        return count
+    finally:
+        await conn.close()
+
+
+def evidence_mentions(dsn: str, text: str) -> int:
+    """How many stored signals carry ``text`` anywhere in their evidence."""
+    return asyncio.run(_evidence_mentions(dsn, text))

@@ -7,9 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ingest.sources.reports import SOURCE_NAME as REPORTS
+from ingest.text.dedup import author_hash
 from tests.e2e.prometheus import parse_exposition
 from tests.e2e.serve_process import ServeProcess, child_environment, wait_for
-from tests.e2e.stored import StoreSnapshot, snapshot
+from tests.e2e.stored import StoreSnapshot, evidence_mentions, snapshot
 from tests.e2e.upstreams import SERVICE, SOURCE_NAMES, Upstreams, expected_signal_ids, running_upstreams
 
 HASH_KEY = "e2e-serve-hash-key-0123456789abcdef"
@@ -18,6 +20,7 @@ REDDIT_POSTS = 24
 MASTODON_STATUSES = 24
 LATER_POSTS = 5
 STOP_SECONDS = 10.0
+REPORTER_AGENT = "e2e-reporter/1.0"
 
 
 def healthy_sources(serve: ServeProcess) -> dict[str, dict[str, Any]] | None:
@@ -47,10 +50,41 @@ def assert_stored_once(seen: StoreSnapshot, reddit: set[str], mastodon: set[str]
     assert seen.doubled == []
     assert sorted(seen.ids_of("reddit")) == sorted(reddit)
     assert sorted(seen.ids_of("mastodon")) == sorted(mastodon)
+    assert len(seen.ids_of(REPORTS)) == 1 and seen.locations[REPORTS] == ["London"]
     assert seen.stored_counts == seen.signal_counts  # counts per bucket agree with the signals, none doubled
     statuses = seen.ids_of(f"statuspage:{SERVICE}")
     assert "page1:inc1:upd1" in statuses and len(statuses) == len(set(statuses))
     assert len(seen.ids_of("probes")) >= 4
+
+
+def assert_authors_only_hashed(dsn: str, seen: StoreSnapshot, upstreams: Upstreams) -> None:
+    key = HASH_KEY.encode()
+    for source, observations in (("reddit", upstreams.reddit_observations()),
+                                 ("mastodon", upstreams.mastodon_observations())):
+        hashes = {author_hash(key, source, o.author) for o in observations if o.author}
+        stored = seen.author_hashes[source]
+        assert stored <= hashes and len(stored) == len(seen.ids_of(source))  # one distinct author each
+    # Mastodon evidence keeps the post URL, which names the author (https://host/@acct/id): reported, not
+    # checked here until ingest drops or rewrites it.
+    assert evidence_mentions(dsn, "redditor") == 0
+    [client] = seen.author_hashes[REPORTS]
+    assert client is not None and len(client) >= 32 and int(client, 16) >= 0
+    assert evidence_mentions(dsn, "127.0.0.1") == evidence_mentions(dsn, REPORTER_AGENT) == 0
+
+
+def report_twice(serve: ServeProcess) -> None:
+    """A user's report over HTTP, and the same user again in the same window (stored once)."""
+    report = {"service": SERVICE, "problem": "login", "location": "London"}
+    first = serve.post("/v1/reports", report, REPORTER_AGENT)
+    assert first.status == 202 and first.json()["counted"] is True, first.body
+    again = serve.post("/v1/reports", report, REPORTER_AGENT)
+    assert again.status == 202 and again.json()["counted"] is False, again.body
+
+
+def mastodon_failure_recorded(serve: ServeProcess) -> dict[str, Any] | None:
+    sources = healthy_sources(serve) or {}
+    mastodon = sources.get("mastodon", {})
+    return mastodon if mastodon.get("errors_total", 0) >= 1 else None
 
 
 def expected_posts(upstreams: Upstreams) -> tuple[set[str], set[str]]:
@@ -93,12 +127,17 @@ def test_serve_ingests_serves_stops_and_resumes(fresh_database_url: str, tmp_pat
         try:
             wait_for("every source's first success in /healthz", lambda: healthy_sources(serve), timeout=30)
             upstreams.outage()
+            upstreams.mastodon.faults.queue("public", "503")
             upstreams.complain(REDDIT_POSTS, MASTODON_STATUSES)
+            report_twice(serve)
             reddit, mastodon = expected_posts(upstreams)
             assert (len(reddit), len(mastodon)) == (REDDIT_POSTS, MASTODON_STATUSES)  # every complaint counts
             wait_for("the complaints in the store",
                      lambda: stored_posts(fresh_database_url, reddit, mastodon), timeout=30)
             check_api_during_outage(serve)
+            mastodon_health = wait_for("the Mastodon 503 in /healthz",
+                                       lambda: mastodon_failure_recorded(serve), timeout=15)
+            assert "ServerError" in mastodon_health["last_error"] and "503" in mastodon_health["last_error"]
             health = healthy_sources(serve)
             assert health is not None and health["reddit"]["items_total"] == REDDIT_POSTS
             code, took = serve.terminate(STOP_SECONDS)
@@ -108,6 +147,7 @@ def test_serve_ingests_serves_stops_and_resumes(fresh_database_url: str, tmp_pat
         assert "Traceback" not in serve.output(), serve.output()[-3000:]
         first = snapshot(fresh_database_url, BUCKET_SECONDS)
         assert_stored_once(first, reddit, mastodon)
+        assert_authors_only_hashed(fresh_database_url, first, upstreams)
         assert {"reddit", "mastodon"} <= set(first.cursors)
 
         requests_before = len(upstreams.mastodon.requests)
