@@ -23,8 +23,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from benchmarks.api_read import free_port, start, stop, wait_for  # noqa: E402
+from api_read import free_port, start, stop, wait_for  # noqa: E402
+
 from downwatch.store.databases import create_database, drop_database, with_database  # noqa: E402
 from downwatch.store.migrate import upgrade  # noqa: E402
 from downwatch.store.pool import connect  # noqa: E402
