@@ -77,7 +77,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app[TUNING] = tuning
     app[CATALOG] = catalog
     app[METRICS] = metrics
-    board = app[BOARD] = VerdictBoard(catalog, history=tuning.event_history)
+    board = app[BOARD] = VerdictBoard(catalog, history=tuning.event_history,
+                                      tick_seconds=settings.tick_seconds)
     hash_key = settings.hash_key or secrets.token_hex(32)
     app[CLIENTS] = ClientIdentifier(hash_key, settings.trusted_proxies)
     app[REPORT_LIMITER] = ReportLimiter(settings.report_rate_per_minute,

@@ -81,7 +81,9 @@ def listing_entry(service: Service, verdict: Mapping[str, Any]) -> dict[str, Any
 class VerdictBoard:
     """Current verdicts and their serialised answers, replaced atomically on each tick."""
 
-    def __init__(self, services: Iterable[Service], *, history: int = 1000) -> None:
+    def __init__(self, services: Iterable[Service], *, history: int = 1000,
+                 tick_seconds: float = 5.0) -> None:
+        self.tick_seconds = tick_seconds
         self._services: dict[str, Service] = {s.slug: s for s in services}
         self._verdicts: dict[str, dict[str, Any]] = {}
         self._answers: dict[str, Representation] = {}
@@ -91,7 +93,7 @@ class VerdictBoard:
         self._next_event_id = time.time_ns() // 1_000_000
         self.version = 0
         self.published_at = datetime.now(UTC)
-        self.published_monotonic = time.monotonic()
+        self.next_tick_due = time.monotonic() + self.tick_seconds
         self._rebuild(self.published_at)
 
     # reading -------------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ class VerdictBoard:
         self._derived = {}
         self.version += 1
         self.published_at = at
-        self.published_monotonic = time.monotonic()
+        self.next_tick_due = time.monotonic() + self.tick_seconds
         return changed
 
     # the event stream ----------------------------------------------------------------------------

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import time
 
 from aiohttp import web
 
 from api.board import VerdictBoard
-from api.keys import BOARD, SETTINGS
+from api.keys import BOARD
 from downwatch.catalog import Catalog
 from downwatch.errors import NotFound
 from downwatch.records import Service
@@ -33,8 +32,7 @@ def unknown_service(board: VerdictBoard, slug: str) -> NotFound:
 def max_age(app: web.Application) -> int:
     """Seconds until the next detector tick is due (at least 1), so caches never keep an answer
     much past the tick that replaces it."""
-    remaining = app[SETTINGS].tick_seconds - (time.monotonic() - app[BOARD].published_monotonic)
-    return max(1, math.floor(remaining))
+    return max(1, int(app[BOARD].next_tick_due - time.monotonic()))
 
 
 def board_of(request: web.Request) -> VerdictBoard:

@@ -11,10 +11,10 @@ LATENCY_BUCKETS: tuple[float, ...] = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def _labels(names: tuple[str, ...], values: tuple[str, ...]) -> str:
+def _labels(names: tuple[str, ...], values: tuple[object, ...]) -> str:
     if not names:
         return ""
-    pairs = ",".join(f'{name}="{_escape(value)}"' for name, value in zip(names, values, strict=True))
+    pairs = ",".join(f'{name}="{_escape(str(value))}"' for name, value in zip(names, values, strict=True))
     return "{" + pairs + "}"
 
 
@@ -25,15 +25,15 @@ def _escape(value: str) -> str:
 class Counter:
     def __init__(self, name: str, help_text: str, labels: tuple[str, ...] = ()) -> None:
         self.name, self.help_text, self.labels = name, help_text, labels
-        self.values: dict[tuple[str, ...], float] = defaultdict(float)
+        self.values: dict[tuple[object, ...], float] = defaultdict(float)
 
-    def inc(self, *label_values: str, amount: float = 1.0) -> None:
+    def inc(self, *label_values: object, amount: float = 1.0) -> None:
         self.values[label_values] += amount
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help_text}"
         yield f"# TYPE {self.name} counter"
-        for key, value in sorted(self.values.items()):
+        for key, value in sorted(self.values.items(), key=lambda item: tuple(map(str, item[0]))):
             yield f"{self.name}{_labels(self.labels, key)} {value:g}"
 
 
@@ -55,27 +55,46 @@ class Histogram:
     def __init__(self, name: str, help_text: str, labels: tuple[str, ...],
                  buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
         self.name, self.help_text, self.labels, self.buckets = name, help_text, labels, buckets
-        self.counts: dict[tuple[str, ...], list[int]] = {}
-        self.sums: dict[tuple[str, ...], float] = defaultdict(float)
+        self.cells: dict[tuple[str, ...], HistogramCell] = {}
+
+    def cell(self, *label_values: str) -> HistogramCell:
+        """The series for these labels; a hot path keeps it and calls ``observe`` on it directly."""
+        found = self.cells.get(label_values)
+        if found is None:
+            found = self.cells[label_values] = HistogramCell(self.buckets)
+        return found
 
     def observe(self, value: float, *label_values: str) -> None:
-        counts = self.counts.get(label_values)
-        if counts is None:
-            counts = self.counts[label_values] = [0] * (len(self.buckets) + 1)
-        counts[bisect.bisect_left(self.buckets, value)] += 1
-        self.sums[label_values] += value
+        self.cell(*label_values).observe(value)
+
+    @property
+    def counts(self) -> dict[tuple[str, ...], list[int]]:
+        return {key: cell.counts for key, cell in self.cells.items()}
 
     def render(self) -> Iterable[str]:
         yield f"# HELP {self.name} {self.help_text}"
         yield f"# TYPE {self.name} histogram"
-        for key, counts in sorted(self.counts.items()):
+        for key, cell in sorted(self.cells.items()):
             cumulative = 0
-            for bound, count in zip((*self.buckets, float("inf")), counts, strict=True):
+            for bound, count in zip((*self.buckets, float("inf")), cell.counts, strict=True):
                 cumulative += count
                 le = "+Inf" if bound == float("inf") else f"{bound:g}"
                 yield f"{self.name}_bucket{_labels((*self.labels, 'le'), (*key, le))} {cumulative}"
-            yield f"{self.name}_sum{_labels(self.labels, key)} {self.sums[key]:g}"
+            yield f"{self.name}_sum{_labels(self.labels, key)} {cell.total:g}"
             yield f"{self.name}_count{_labels(self.labels, key)} {cumulative}"
+
+
+class HistogramCell:
+    __slots__ = ("buckets", "counts", "total")
+
+    def __init__(self, buckets: tuple[float, ...]) -> None:
+        self.buckets = buckets
+        self.counts = [0] * (len(buckets) + 1)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        self.counts[bisect.bisect_left(self.buckets, value)] += 1
+        self.total += value
 
 
 class ApiMetrics:

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from api.cors import CorsPolicy
-from api.metrics import ApiMetrics
+from api.metrics import ApiMetrics, HistogramCell
 from api.problems import from_downwatch_error, from_http_exception, problem_response
 from downwatch.errors import DownwatchError
 
@@ -24,9 +24,9 @@ def route_label(request: web.Request) -> str:
 
 
 def edge_middleware(metrics: ApiMetrics, cors: CorsPolicy) -> Callable[..., Awaitable[web.StreamResponse]]:
-    requests = metrics.requests
+    request_counts = metrics.requests.values
     latency = metrics.latency
-    labels: dict[object, str] = {}  # route -> its label, so the hot path skips the lookups
+    series: dict[object, tuple[str, HistogramCell]] = {}  # route -> (label, latency cell)
 
     @web.middleware
     async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -50,13 +50,14 @@ def edge_middleware(metrics: ApiMetrics, cors: CorsPolicy) -> Callable[..., Awai
         if "Origin" in request.headers and not response.prepared:
             cors.decorate(request, response)
         route = request.match_info.route
-        label = labels.get(route)
-        if label is None:
+        known = series.get(route)
+        if known is None:
             label = route_label(request)
+            known = (label, latency.cell(label))
             if route.resource is not None:  # unmatched requests get a new route object each time
-                labels[route] = label
-        requests.inc(request.method, label, str(response.status))
-        latency.observe(time.perf_counter() - started, label)
+                series[route] = known
+        request_counts[(request.method, known[0], response.status)] += 1
+        known[1].observe(time.perf_counter() - started)
         return response
 
     return edge

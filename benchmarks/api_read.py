@@ -173,24 +173,29 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="downwatch-bench-"))
     os.chmod(workdir, 0o755)  # nginx workers run as an unprivileged user
     try:
-        bare_port, api_port = free_port(), free_port()
+        bare_port, api_port, headers_port = free_port(), free_port(), free_port()
         processes.append(start([PYTHON, SERVER, "--bare", "--port", str(bare_port), "--slug", args.slug]))
         processes.append(start([PYTHON, SERVER, "--port", str(api_port), "--tick", str(args.tick)]))
-        wait_for(f"http://127.0.0.1:{bare_port}{path}")
-        wait_for(f"http://127.0.0.1:{api_port}{path}")
+        processes.append(start([PYTHON, SERVER, "--bare", "--same-headers", "--port", str(headers_port),
+                                "--slug", args.slug]))
+        for port in (bare_port, api_port, headers_port):
+            wait_for(f"http://127.0.0.1:{port}{path}")
         with urllib.request.urlopen(f"http://127.0.0.1:{bare_port}{path}") as r:
             body = r.read()
         print(f"GET {path}: {len(body)} bytes; wrk -t1 -c{args.connections} -d{args.duration}s; "
               f"{os.cpu_count()} CPUs (shared)")
         print(f"one process ({args.rounds} alternating rounds; the median round of each counts):")
-        ceilings, singles = [], []
+        ceilings, singles, with_headers = [], [], []
         for _ in range(args.rounds):
+            with_headers.append(run_wrk("(a') bare handler, same bytes + cache headers",
+                                        f"http://127.0.0.1:{headers_port}{path}", args.duration,
+                                        args.connections, server_pids=[processes[2].pid]))
             ceilings.append(run_wrk("(a) bare aiohttp handler, same bytes",
                                     f"http://127.0.0.1:{bare_port}{path}", args.duration, args.connections,
                                     server_pids=[processes[0].pid]))
             singles.append(run_wrk("(b) downwatch API, one process", f"http://127.0.0.1:{api_port}{path}",
                                    args.duration, args.connections, server_pids=[processes[1].pid]))
-        ceiling, single = median(ceilings), median(singles)
+        ceiling, single, ceiling_headers = median(ceilings), median(singles), median(with_headers)
         for process in processes:
             stop(process)
         processes.clear()
@@ -244,6 +249,8 @@ def main() -> int:
     print("summary:")
     print(f"  one process vs framework ceiling: {ratio:.1%} (target >= 80%), p99 {single.p99_ms:.2f} ms "
           f"(target < 20 ms), errors {single.errors} (target 0)")
+    print(f"  one process vs bare handler sending the same headers too: "
+          f"{single.requests_per_second / ceiling_headers.requests_per_second:.1%}")
     bare_cpu, api_cpu = median_cpu(ceilings), median_cpu(singles)
     print(f"  server CPU per request (median of rounds): bare {bare_cpu:.1f} us, downwatch {api_cpu:.1f} us "
           f"-> efficiency {bare_cpu / api_cpu:.1%} (less sensitive to the other load on the machine)")

@@ -73,19 +73,25 @@ def synthetic_ticker(tick_seconds: float) -> Any:
     return ticker
 
 
-def bare_app(slug: str, tick_seconds: float) -> web.Application:
+def bare_app(slug: str, tick_seconds: float, *, same_headers: bool = False) -> web.Application:
     board = VerdictBoard(load_catalog())
     verdicts, at = synthetic_verdicts([s.slug for s in board.services()], tick_seconds)
     board.publish(verdicts, at)
     answer = board.verdict_answer(slug)
     assert answer is not None
     body = answer.body
+    headers = {"Content-Type": "application/json", "ETag": answer.etag,
+               "Last-Modified": answer.last_modified_http,
+               "Cache-Control": "public, max-age=4, stale-while-revalidate=8"}
 
     async def handler(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/json")
 
+    async def handler_with_headers(request: web.Request) -> web.Response:
+        return web.Response(body=body, headers=headers)
+
     app = web.Application()
-    app.router.add_get("/v1/services/{slug}", handler)
+    app.router.add_get("/v1/services/{slug}", handler_with_headers if same_headers else handler)
     return app
 
 
@@ -94,6 +100,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--bare", action="store_true")
+    parser.add_argument("--same-headers", action="store_true",
+                        help="with --bare: also send downwatch's ETag, Last-Modified and Cache-Control")
     parser.add_argument("--slug", default="bt")
     parser.add_argument("--tick", type=float, default=5.0)
     parser.add_argument("--database-url")
@@ -103,7 +111,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.bare:
-        app = bare_app(args.slug, args.tick)
+        app = bare_app(args.slug, args.tick, same_headers=args.same_headers)
     else:
         settings = Settings(database_url=args.database_url, tick_seconds=args.tick, hash_key="benchmark-key",
                             trusted_proxies=tuple(args.trusted_proxy), report_rate_per_minute=10,
