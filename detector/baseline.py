@@ -177,8 +177,8 @@ def learn(state: DetectorState, rates: Rates, c: Constants, s: Scratch, hour: in
     values += step
     for row, value in enumerate((state.disp_num, state.disp_den, state.post_share, level, hod, dow)):
         np.copyto(value, values[row])
-    state.hod_sum += step[4]
-    state.dow_sum += step[5]
+    np.add(state.hod_sum, step[4], out=state.hod_sum)
+    np.add(state.dow_sum, step[5], out=state.dow_sum)
 
 
 def _young_rates(seen: np.ndarray, rates: Rates, c: Constants, s: Scratch) -> None:

@@ -99,7 +99,7 @@ class Engine:
             machine.restore(state, saved)
             learn[saved.index] = 0.0
         baseline.learn(state, self.rates, c, scratch, hour, weekday, observed, arrays.posts, expected, young)
-        state.seen += c.one
+        np.add(state.seen, c.one, out=state.seen)
 
         status = state.alarm.copy()
         unknown = cold if stale is None else stale if cold is None else cold | stale

@@ -17,7 +17,7 @@ import numpy as np
 
 from detector.inputs import BucketArrays
 from detector.scoring import MIN_MEAN, log_surprise
-from detector.state import ALARM_DOWN, ALARM_UP, STATUS_UNKNOWN, DetectorState
+from detector.state import ALARM_DOWN, ALARM_UP, ROW, STATUS_UNKNOWN, DetectorState
 
 if TYPE_CHECKING:
     from detector.engine import Engine
@@ -91,53 +91,100 @@ def advance(engine: Engine, state: DetectorState, arrays: BucketArrays, bucket: 
     return bool(index.size)
 
 
+# The machine's fields of one service, rows cusum .. alarm_age of ``DetectorState.rows``, are
+# gathered for the candidates in one operation; offsets within that gathered block:
+DECIDED = slice(ROW["cusum"], ROW["alarm_age"] + 1)
+CUSUM, RUN_OBS, RUN_EXP, RUN_REPORTERS = (ROW[name] - DECIDED.start for name in
+                                          ("cusum", "run_obs", "run_exp", "run_reporters"))
+FAST, ALARM, COUNTERS, CALM_START, AGE = (ROW[name] - DECIDED.start for name in
+                                          ("fast_obs", "alarm", "down_run", "calm_start", "alarm_age"))
+WRITTEN = slice(ROW["fast_obs"], ROW["alarm_age"] + 1)
+"""The rows ``_decide`` writes back: fast_obs, fast_exp, alarm, down_run, release_run, calm_run,
+calm_start, alarm_age."""
+PEAK = slice(ROW["peak_count"], ROW["severity"] + 1)
+COUNTER_RESTART = np.array([[1.0], [0.0], [0.0]])
+"""down_run, release_run and calm_run of a service that was not in alarm, before their condition."""
+COUNTER_RESTART.flags.writeable = False
+
+
 def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray,
             expected: np.ndarray, score: np.ndarray, outside: np.ndarray | None,
             cold: np.ndarray | None) -> None:
     """The state machine for the candidate services at ``index`` (all arguments are their slices)."""
     s = engine.settings
-    before = state.alarm[index]
-    cusum = state.cusum[index]
-    run_obs, run_rep = state.run_obs[index], state.run_reporters[index]
-    ratio = run_obs / np.maximum(state.run_exp[index], MIN_MEAN)
-    crowd_degraded = ((run_rep >= s.min_reporter_share * run_obs) & (run_obs >= s.min_volume_degraded)
-                      & (run_rep >= s.min_reporters_degraded) & (ratio >= s.min_ratio_degraded))
-    crowd_down = (crowd_degraded & (run_obs >= s.min_volume_down) & (run_rep >= s.min_reporters_down)
-                  & (ratio >= s.min_ratio_down))
-    evidence = crowd_degraded & ((score >= s.score_degraded) | (cusum >= s.cusum_degraded))
-    evidence_down = crowd_down & ((score >= s.score_down) | (cusum >= s.cusum_down))
+    block = state.rows[DECIDED, index]
+    alarm = block[ALARM]
+    before = alarm.copy()
+    cusum, run_obs, run_rep = block[CUSUM], block[RUN_OBS], block[RUN_REPORTERS]
+    ratio = run_obs / np.maximum(block[RUN_EXP], MIN_MEAN)
+    crowd_degraded = run_rep >= s.min_reporter_share * run_obs
+    crowd_degraded &= run_obs >= s.min_volume_degraded
+    crowd_degraded &= run_rep >= s.min_reporters_degraded
+    crowd_degraded &= ratio >= s.min_ratio_degraded
+    crowd_down = run_obs >= s.min_volume_down
+    crowd_down &= crowd_degraded
+    crowd_down &= run_rep >= s.min_reporters_down
+    crowd_down &= ratio >= s.min_ratio_down
+    evidence = score >= s.score_degraded
+    evidence |= cusum >= s.cusum_degraded
+    evidence &= crowd_degraded
+    evidence_down = score >= s.score_down
+    evidence_down |= cusum >= s.cusum_down
+    evidence_down &= crowd_down
     if outside is not None:
         evidence |= outside
     in_alarm = before > ALARM_UP
-    entering = ~in_alarm & evidence
+    entering = evidence & ~in_alarm
     if cold is not None:
         entering &= ~cold
 
-    fast = engine.fast_rate
-    fast_obs = np.where(in_alarm, state.fast_obs[index] + fast * (observed - state.fast_obs[index]), observed)
-    fast_exp = np.where(in_alarm, state.fast_exp[index] + fast * (expected - state.fast_exp[index]), expected)
-    calm = (fast_obs < s.recover_ratio * fast_exp) & (score < s.recover_score)
+    # fast_obs, fast_exp: F + rate * (now - F) in alarm, else restart at now
+    fast = block[FAST:FAST + 2]
+    now = np.empty_like(fast)
+    now[0], now[1] = observed, expected
+    moved = now - fast
+    moved *= engine.fast_rate
+    moved += fast
+    np.copyto(fast, now)
+    np.copyto(fast, moved, where=in_alarm)
+    fast_obs, fast_exp = fast
+    calm = fast_obs < s.recover_ratio * fast_exp
+    calm &= score < s.recover_score
     if outside is not None:
         calm &= ~outside
-    down_now = crowd_down & (fast_obs >= s.min_ratio_down * fast_exp)
+    down_now = fast_obs >= s.min_ratio_down * fast_exp
+    down_now &= crowd_down
 
-    down_run = np.where(in_alarm, state.down_run[index] + 1.0, 1.0) * (evidence_down & (in_alarm | entering))
-    release_run = np.where(in_alarm, state.release_run[index] + 1.0, 0.0) * ~down_now
-    calm_run = np.where(in_alarm, state.calm_run[index] + 1.0, 0.0) * calm
-    calm_start = np.where(calm_run == 1.0, bucket, state.calm_start[index])
+    # down_run, release_run, calm_run: one more in alarm (else restart), kept while their condition holds
+    counters = block[COUNTERS:COUNTERS + 3]
+    counters += 1.0
+    np.copyto(counters, COUNTER_RESTART, where=~in_alarm)
+    holds = np.empty(counters.shape, dtype=bool)
+    np.logical_or(in_alarm, entering, out=holds[0])
+    holds[0] &= evidence_down
+    np.logical_not(down_now, out=holds[1])
+    holds[2] = calm
+    counters *= holds
+    down_run, release_run, calm_run = counters
+    np.putmask(block[CALM_START], calm_run == 1.0, float(bucket))
 
-    alarm = np.where(entering, 1.0, before)
-    escalate = (alarm > ALARM_UP) & (down_run >= s.down_confirm_buckets)
-    release = (alarm == ALARM_DOWN) & (release_run >= s.down_release_buckets) & ~escalate
-    alarm = np.where(escalate, 2.0, np.where(release, 1.0, alarm))
-    recovered = in_alarm & (calm_run >= s.recover_buckets)
-    alarm = np.where(recovered, 0.0, alarm)
-
-    state.alarm[index] = alarm
-    state.fast_obs[index], state.fast_exp[index] = fast_obs, fast_exp
-    state.down_run[index], state.release_run[index] = down_run, release_run * (alarm == ALARM_DOWN)
-    state.calm_run[index], state.calm_start[index] = calm_run, calm_start
-    state.alarm_age[index] = (state.alarm_age[index] + 1.0) * (alarm > ALARM_UP)
+    np.putmask(alarm, entering, 1.0)
+    escalate = alarm > ALARM_UP
+    escalate &= down_run >= s.down_confirm_buckets
+    release = alarm == ALARM_DOWN
+    release &= release_run >= s.down_release_buckets
+    release &= ~escalate
+    np.putmask(alarm, release, 1.0)
+    np.putmask(alarm, escalate, 2.0)
+    recovered = calm_run >= s.recover_buckets
+    recovered &= in_alarm
+    np.putmask(alarm, recovered, 0.0)
+    release_run *= alarm == ALARM_DOWN
+    active = alarm > ALARM_UP
+    age = block[AGE]
+    age += 1.0
+    age *= active
+    state.rows[WRITTEN, index] = block[FAST:]
 
     opened = index[entering]
     if opened.size:
@@ -145,9 +192,8 @@ def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int
     closed = index[recovered]
     if closed.size:
         _reset_run(state, closed)
-    active = alarm > ALARM_UP
-    if active.any():
-        _track_peak(state, index[active], bucket, observed[active])
+    if np.count_nonzero(active):
+        _track_peak(state, index[active], bucket, observed[active], alarm[active])
 
 
 def _outside_evidence(engine: Engine, state: DetectorState, arrays: BucketArrays) -> np.ndarray | None:
@@ -157,7 +203,7 @@ def _outside_evidence(engine: Engine, state: DetectorState, arrays: BucketArrays
     if arrays.probe_checks is not None and arrays.probe_failed is not None:
         checks = arrays.probe_checks
         failing = (checks > 0) & (arrays.probe_failed >= s.probe_failing_share * checks)
-        state.probe_run = (state.probe_run + 1.0) * failing
+        np.multiply(state.probe_run + 1.0, failing, out=state.probe_run)
         evidence = state.probe_run >= s.probe_confirm_buckets
     elif state.probe_run.any():
         state.probe_run.fill(0.0)
@@ -183,11 +229,16 @@ def _reset_run(state: DetectorState, index: np.ndarray) -> None:
     state.run_start[index] = np.nan
 
 
-def _track_peak(state: DetectorState, index: np.ndarray, bucket: int, now: np.ndarray) -> None:
-    higher = now > state.peak_count[index]
-    state.peak_count[index] = np.where(higher, now, state.peak_count[index])
-    state.peak_at[index] = np.where(higher, bucket, state.peak_at[index])
-    state.severity[index] = np.maximum(state.severity[index], state.alarm[index])
+def _track_peak(state: DetectorState, index: np.ndarray, bucket: int, now: np.ndarray,
+                alarm: np.ndarray) -> None:
+    """The highest count of the alarm so far, when it was, and the worst alarm level."""
+    peak = state.rows[PEAK, index]
+    peak_count, peak_at, severity = peak
+    higher = now > peak_count
+    np.putmask(peak_count, higher, now)
+    np.putmask(peak_at, higher, float(bucket))
+    np.maximum(severity, alarm, out=severity)
+    state.rows[PEAK, index] = peak
 
 
 def mark_since(state: DetectorState, status: np.ndarray, moved: np.ndarray, bucket: int) -> None:
@@ -197,9 +248,9 @@ def mark_since(state: DetectorState, status: np.ndarray, moved: np.ndarray, buck
         (state.status == ALARM_UP) | (state.status == STATUS_UNKNOWN))
     within_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (state.status > ALARM_UP) & (
         state.status < STATUS_UNKNOWN)
-    state.since = np.where(moved & ~within_alarm, bucket, state.since)
-    state.since = np.where(entering_alarm & np.isfinite(state.onset), state.onset, state.since)
-    state.status = status
+    np.putmask(state.since, moved & ~within_alarm, float(bucket))
+    np.copyto(state.since, state.onset, where=entering_alarm & np.isfinite(state.onset))
+    state.status[...] = status
 
 
 def confidence(engine: Engine, state: DetectorState, p: np.ndarray, status: np.ndarray,

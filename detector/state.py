@@ -2,12 +2,18 @@
 
 One service's slice serialises to a few hundred bytes (``to_bytes``/``from_bytes``) so a live
 process can persist it between restarts. Times are epoch seconds (UTC); NaN means "none".
+
+Every field is a view of one float64 block, ``rows`` (one row per number a service keeps, in field
+order), so the engine can gather, update and scatter several fields of a few services in one
+operation. The fields cannot be rebound (the dataclass is frozen); write into them in place.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 
 import numpy as np
 
@@ -23,7 +29,7 @@ ALARM_UP, ALARM_DEGRADED, ALARM_DOWN = 0, 1, 2
 STATUS_UNKNOWN = 3
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class DetectorState:
     """Per-service memory. ``level * hod[hour] * dow[weekday]`` (profiles normalised to mean 1 by their
     running sums ``hod_sum``/``dow_sum``) is the expected count of a bucket."""
@@ -59,6 +65,21 @@ class DetectorState:
     peak_at: np.ndarray
     severity: np.ndarray
     last_bucket: np.ndarray
+    rows: np.ndarray = field(init=False, repr=False, compare=False)
+    """All of the above as one (``STATE_ROWS``, n) block; the fields are views of it."""
+
+    def __post_init__(self) -> None:
+        n = np.shape(self.level)[-1]
+        rows = np.empty((STATE_ROWS, n))
+        for name, (start, stop) in ROW_SPANS.items():
+            view = rows[start] if stop - start == 1 else rows[start:stop]
+            given = np.asarray(getattr(self, name), dtype=float)
+            if given.shape != view.shape:
+                raise ValueError(f"detector state field {name} has shape {given.shape}, "
+                                 f"expected {view.shape}")
+            view[...] = given
+            object.__setattr__(self, name, view)
+        object.__setattr__(self, "rows", rows)
 
     @classmethod
     def new(cls, n: int, settings: DetectorSettings,
@@ -70,7 +91,7 @@ class DetectorState:
             raise InputError("prior_per_day must be one positive number per service")
         nan = np.full(n, np.nan)
         zeros = np.zeros(n)
-        values = {f.name: zeros.copy() for f in fields(cls)}
+        values: dict[str, np.ndarray] = {name: zeros for name in ROW_SPANS}
         values.update(
             level=prior / settings.buckets_per_day,
             hod=np.ones((HOURS, n)), dow=np.ones((WEEKDAYS, n)),
@@ -88,8 +109,7 @@ class DetectorState:
 
     def to_bytes(self, i: int) -> bytes:
         """Service ``i``'s memory as bytes (float64, exact round trip)."""
-        parts = [np.asarray(getattr(self, f.name))[..., i].ravel() for f in fields(self)]
-        return _HEADER.pack(_MAGIC, FORMAT_VERSION, 0) + np.concatenate(parts).astype("<f8").tobytes()
+        return _HEADER.pack(_MAGIC, FORMAT_VERSION, 0) + self.rows[:, i].astype("<f8").tobytes()
 
     def load_bytes(self, i: int, blob: bytes) -> None:
         """Overwrite service ``i``'s memory with what ``to_bytes`` gave."""
@@ -99,16 +119,28 @@ class DetectorState:
         if magic != _MAGIC or version != FORMAT_VERSION:
             raise InputError(f"detector state has an unknown format (version {version})")
         values = np.frombuffer(blob, dtype="<f8", offset=_HEADER.size)
-        expected = sum(int(np.prod(getattr(self, f.name).shape[:-1])) for f in fields(self))
-        if values.size != expected:
-            raise InputError(f"detector state holds {values.size} numbers, expected {expected}")
-        offset = 0
-        for f in fields(self):
-            target = getattr(self, f.name)
-            width = int(np.prod(target.shape[:-1]))
-            target[..., i] = values[offset:offset + width].reshape(target.shape[:-1])
-            offset += width
+        if values.size != STATE_ROWS:
+            raise InputError(f"detector state holds {values.size} numbers, expected {STATE_ROWS}")
+        self.rows[:, i] = values
 
     def take(self, index: np.ndarray) -> DetectorState:
         """A copy holding only the services at ``index`` (in that order)."""
-        return DetectorState(**{f.name: getattr(self, f.name)[..., index].copy() for f in fields(self)})
+        return DetectorState(**{name: getattr(self, name)[..., index] for name in ROW_SPANS})
+
+
+def _row_spans() -> dict[str, tuple[int, int]]:
+    """Each field's rows in the block, in field order (the order ``to_bytes`` writes)."""
+    widths = {"hod": HOURS, "dow": WEEKDAYS}
+    spans: dict[str, tuple[int, int]] = {}
+    start = 0
+    for f in fields(DetectorState):
+        if f.init:
+            spans[f.name] = (start, start + widths.get(f.name, 1))
+            start += widths.get(f.name, 1)
+    return spans
+
+
+ROW_SPANS: Mapping[str, tuple[int, int]] = MappingProxyType(_row_spans())
+ROW: Mapping[str, int] = MappingProxyType({name: start for name, (start, _) in ROW_SPANS.items()})
+"""The first row of each field in ``DetectorState.rows``."""
+STATE_ROWS = max(stop for _, stop in ROW_SPANS.values())
