@@ -36,10 +36,12 @@ class Feed:
 
     def bucket(self, reports: float, reporters: float | None = None, posts: float = 0.0,
                problems: Mapping[str, float] | None = None, locations: Mapping[str, float] | None = None,
-               alive: frozenset[Kind] = frozenset(SOURCE_KINDS), official: str | None = None) -> str:
+               alive: frozenset[Kind] = frozenset(SOURCE_KINDS), official: str | None = None,
+               probe_failed: float = 0.0, probe_checks: float = 0.0) -> str:
         obs = BucketObservation(service="bt", bucket=self.now, reports=reports, posts=posts,
                                 reporters=reporters, problems=problems or {}, locations=locations or {},
-                                alive=alive, official=official)
+                                alive=alive, official=official, probe_failed=probe_failed,
+                                probe_checks=probe_checks)
         self.ticks.append(self.detector.update(self.now, {"bt": obs}, now=self.now))
         self.minute += 1
         status = self.detector.verdict("bt").status.value

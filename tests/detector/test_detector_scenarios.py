@@ -155,3 +155,23 @@ def test_official_incident_raises_confidence_and_disagreement_is_flagged() -> No
     confirmed = feed.detector.verdict("bt")
     assert confirmed.official["disagrees"] is False and confirmed.official["incident"] == "major"
     assert confirmed.confidence >= verdict.confidence
+
+
+def test_failing_probes_alone_raise_degraded_with_the_probe_evidence_and_passing_ones_keep_it_up() -> None:
+    feed = warmed(days=2)
+    checked = [feed.normal(1, probe_failed=0.0, probe_checks=3.0)[0] for _ in range(30)]
+    assert set(checked) == {"up"}
+    assert feed.detector.verdict("bt").sources["probe"] == {"observed": 0.0, "checks": 3.0,
+                                                            "failing_share": 0.0}
+
+    failing = [feed.normal(1, probe_failed=3.0, probe_checks=3.0)[0] for _ in range(8)]
+    assert failing[0] == "up", "one failing probe bucket is not enough"
+    assert failing[1:] == ["degraded"] * 7, "probes failing for two buckets raise degraded, never down"
+    verdict = feed.detector.verdict("bt")
+    assert verdict.sources["probe"] == {"observed": 3.0, "checks": 3.0, "failing_share": 1.0}
+    assert verdict.incident_id is not None
+    assert [i.severity for t in feed.ticks for i in t.opened] == ["degraded"]
+
+    half = [feed.normal(1, probe_failed=1.0, probe_checks=3.0)[0] for _ in range(40)]
+    assert half[-1] == "up", "probes mostly passing again end the alarm"
+    assert len([i for t in feed.ticks for i in t.closed]) == 1
