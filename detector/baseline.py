@@ -116,7 +116,7 @@ def learn_mask(engine: Engine, state: DetectorState, score: np.ndarray, cold: np
                alarm_before: np.ndarray, s: Scratch) -> np.ndarray:
     """Which services learn from this bucket (1.0, else 0.0, in ``s.learn``): calm ones, young ones,
     and alarms old enough to be normal."""
-    settings, calm, other = engine.settings, s.calm, s.other
+    settings, calm, other = engine.limits, s.calm, s.other
     np.less(score, settings.learn_below_score, out=calm)
     np.equal(state.alarm, 0.0, out=other)
     calm &= other

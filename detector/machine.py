@@ -56,7 +56,7 @@ def advance(engine: Engine, state: DetectorState, arrays: BucketArrays, bucket: 
     updated for every service; the decisions only for candidates: services in alarm, or with a
     surprising bucket, a high CUSUM or outside evidence. The others stay ``up`` by construction.
     """
-    s, c, scratch = engine.settings, work.constants, work.scratch
+    s, c, scratch = engine.limits, work.constants, work.scratch
     cusum, started, in_run = state.cusum, scratch.started, scratch.in_run
     flag, keep = scratch.flag, scratch.keep
     np.less_equal(cusum, c.zero, out=started)
@@ -111,7 +111,7 @@ def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int
             expected: np.ndarray, score: np.ndarray, outside: np.ndarray | None,
             cold: np.ndarray | None) -> None:
     """The state machine for the candidate services at ``index`` (all arguments are their slices)."""
-    s = engine.settings
+    s = engine.limits
     block = state.rows[DECIDED, index]
     alarm = block[ALARM]
     before = alarm.copy()
@@ -198,7 +198,7 @@ def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int
 
 def _outside_evidence(engine: Engine, state: DetectorState, arrays: BucketArrays) -> np.ndarray | None:
     """Probes failing for several buckets, or the status page at major/critical."""
-    s = engine.settings
+    s = engine.limits
     evidence: np.ndarray | None = None
     if arrays.probe_checks is not None and arrays.probe_failed is not None:
         checks = arrays.probe_checks
