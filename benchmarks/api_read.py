@@ -8,7 +8,10 @@
 
     .venv/bin/python benchmarks/api_read.py [--duration 10] [--connections 64] [--processes 2]
 
-Needs wrk and nginx on PATH. Targets: (b) >= 80 % of (a) with p99 < 20 ms and no errors;
+Needs wrk and nginx on PATH. With taskset and 2+ CPUs, wrk runs on CPU 0 and the single-process
+servers of (a)/(b) on CPU 1; rounds alternate and the median round counts; the server CPU time per
+request is printed too, as it is less disturbed by other load on a shared machine.
+Targets: (b) >= 80 % of (a) with p99 < 20 ms and no errors;
 (c) deployment >= 50 % of nginx's static rate.
 """
 
@@ -37,6 +40,11 @@ sys.path.insert(0, str(ROOT))
 from api.deploy.nginx_config import render  # noqa: E402
 
 PYTHON = sys.executable
+# On a machine with at least 2 CPUs, wrk gets CPU 0 and each single server process CPU 1, so the
+# (a)/(b) comparison is not disturbed by the two sharing a core.
+CAN_PIN = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+WRK_PIN = ["taskset", "-c", "0"] if CAN_PIN else []
+SERVER_PIN = ["taskset", "-c", "1"] if CAN_PIN else []
 SERVER = str(ROOT / "benchmarks" / "api_server.py")
 
 
@@ -90,8 +98,8 @@ def to_ms(value: str) -> float:
 def run_wrk(label: str, url: str, duration: int, connections: int, threads: int = 1,
             server_pids: list[int] | None = None) -> WrkResult:
     cpu_before = cpu_seconds(server_pids) if server_pids else 0.0
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url],
-                         capture_output=True, text=True, check=True).stdout
+    command = [*WRK_PIN, "wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     def find(pattern: str) -> str:
         match = re.search(pattern, out, re.MULTILINE)
         if match is None:
@@ -124,8 +132,8 @@ def median_cpu(results: list[WrkResult]) -> float:
     return values[len(values) // 2]
 
 
-def start(args: list[str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(args, cwd=ROOT, start_new_session=True)
+def start(args: list[str], pin: list[str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([*(pin or []), *args], cwd=ROOT, start_new_session=True)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -174,10 +182,12 @@ def main() -> int:
     os.chmod(workdir, 0o755)  # nginx workers run as an unprivileged user
     try:
         bare_port, api_port, headers_port = free_port(), free_port(), free_port()
-        processes.append(start([PYTHON, SERVER, "--bare", "--port", str(bare_port), "--slug", args.slug]))
-        processes.append(start([PYTHON, SERVER, "--port", str(api_port), "--tick", str(args.tick)]))
+        processes.append(start([PYTHON, SERVER, "--bare", "--port", str(bare_port), "--slug", args.slug],
+                               SERVER_PIN))
+        processes.append(start([PYTHON, SERVER, "--port", str(api_port), "--tick", str(args.tick)],
+                               SERVER_PIN))
         processes.append(start([PYTHON, SERVER, "--bare", "--same-headers", "--port", str(headers_port),
-                                "--slug", args.slug]))
+                                "--slug", args.slug], SERVER_PIN))
         for port in (bare_port, api_port, headers_port):
             wait_for(f"http://127.0.0.1:{port}{path}")
         with urllib.request.urlopen(f"http://127.0.0.1:{bare_port}{path}") as r:
