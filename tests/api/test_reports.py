@@ -138,3 +138,35 @@ async def test_report_outcomes_are_counted_in_metrics(client: TestClient[Any, An
     assert 'downwatch_reports_total{outcome="counted"} 1' in text
     assert 'downwatch_reports_total{outcome="duplicate"} 1' in text
     assert 'downwatch_reports_total{outcome="not-found"} 1' in text
+
+
+async def test_a_restarted_process_still_counts_a_client_once(make_client: AppFactory,
+                                                              pool: asyncpg.Pool) -> None:
+    agent = unique_agent()
+    first = await make_client()
+    one = await (await first.post(ROUTE, json={"service": "adyen", "problem": "payments"},
+                                  headers=agent)).json()
+    await first.close()
+    second = await make_client()
+    two = await (await second.post(ROUTE, json={"service": "adyen", "problem": "payments"},
+                                   headers=agent)).json()
+    assert one["counted"] is True and two["counted"] is False
+    assert len(await stored_reports(pool, one["id"])) == 1
+
+
+async def test_forwarded_for_is_believed_only_from_trusted_proxies(make_client: AppFactory,
+                                                                   settings: Settings) -> None:
+    agent = unique_agent()
+
+    async def counted(client: TestClient[Any, Any], forwarded_for: str) -> bool:
+        response = await client.post(ROUTE, json={"service": "airbnb", "problem": "app"},
+                                     headers={**agent, "X-Forwarded-For": forwarded_for})
+        return bool((await response.json())["counted"])
+
+    untrusting = await make_client()
+    assert [await counted(untrusting, "203.0.113.1"),
+            await counted(untrusting, "203.0.113.2")] == [True, False]
+    await untrusting.close()
+    behind_proxy = await make_client(replace(settings, trusted_proxies=("127.0.0.1",)))
+    assert [await counted(behind_proxy, "198.51.100.1"), await counted(behind_proxy, "198.51.100.2"),
+            await counted(behind_proxy, "192.0.2.9, 198.51.100.2")] == [True, True, False]
