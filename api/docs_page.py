@@ -6,6 +6,8 @@ import json
 from html import escape
 from typing import Any
 
+from api.problems import PROBLEM_TYPES
+
 STYLE = """
 body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 h2{border-bottom:1px solid #ccc;margin-top:2.5rem}
@@ -52,6 +54,14 @@ def _operation(path: str, method: str, operation: dict[str, Any]) -> str:
             f"{_parameters(operation.get('parameters', []))}{body}{_responses(operation['responses'])}</div>")
 
 
+def _problem_types() -> str:
+    rows = "".join(f'<tr id="problem-{escape(slug)}"><td><code>{escape(slug)}</code></td>'
+                   f"<td>{escape(text)}</td></tr>" for slug, text in PROBLEM_TYPES)
+    return ("<h2>problem types</h2><p>Every error is <code>application/problem+json</code> (RFC 9457); its "
+            "<code>type</code> is <code>/docs#problem-&lt;name&gt;</code>, explained here.</p>"
+            f"<table><tr><th>name</th><th>means</th></tr>{rows}</table>")
+
+
 def render_docs(spec: dict[str, Any]) -> str:
     info = spec["info"]
     sections = []
@@ -70,4 +80,4 @@ def render_docs(spec: dict[str, Any]) -> str:
             f"<h1>{escape(info['title'])} API {escape(info['version'])}</h1>"
             f"<p>{escape(info['description'])}</p>"
             f"<p>Machine-readable: <a href=\"/openapi.json\">/openapi.json</a> (OpenAPI 3.1).</p>"
-            f"{''.join(sections)}<h2>schemas</h2>{schemas}</body></html>")
+            f"{''.join(sections)}{_problem_types()}<h2>schemas</h2>{schemas}</body></html>")

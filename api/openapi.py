@@ -53,7 +53,9 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
 
     SCHEMAS: dict[str, Any] = {
         "Problem": obj({
-            "type": {"type": "string", "format": "uri"}, "title": {"type": "string"},
+            "type": {"type": "string", "format": "uri-reference",
+                     "description": "/docs#problem-<name>: the problem types are listed on /docs"},
+            "title": {"type": "string"},
             "status": {"type": "integer"}, "detail": {"type": "string"}, "instance": {"type": "string"},
             "closest": {"type": "array", "items": {"type": "string"},
                         "description": "for an unknown service: the closest slugs"},

@@ -9,8 +9,29 @@ from aiohttp import web
 
 from downwatch.errors import DownwatchError
 
-PROBLEM_TYPE_BASE = "https://downwatch.dev/problems/"
+PROBLEM_TYPE_BASE = "/docs#problem-"  # each type is explained on the docs page, under this anchor
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+PROBLEM_TYPES: tuple[tuple[str, str], ...] = (
+    ("bad-request", "The request cannot be understood as sent."),
+    ("malformed-json", "The body is not valid JSON (or is nested too deeply)."),
+    ("invalid-parameter", "A query or path parameter is unknown, repeated, or has a wrong value; "
+                          "`parameter` names it."),
+    ("invalid-field", "A body field is unknown, missing, or has a wrong type or value; `field` names it."),
+    ("invalid-input", "The body or a value cannot be used as given."),
+    ("not-found", "No such service (`closest` lists the nearest slugs) or route."),
+    ("method-not-allowed", "The route exists but not for this method; see the Allow header."),
+    ("body-too-large", "The body is larger than max_body_bytes."),
+    ("unsupported-media-type", "Send application/json."),
+    ("rate-limited", "Too many reports; `limit` says which limit, Retry-After says when to retry."),
+    ("unauthorized", "An admin route needs Authorization: Bearer <admin token>."),
+    ("forbidden", "Admin routes are disabled (no admin token configured)."),
+    ("conflict", "A catalog name, alias, domain or handle already belongs to another service."),
+    ("store-unavailable", "The database cannot be reached, or this process runs without one; "
+                          "see Retry-After."),
+    ("configuration", "The server's configuration is wrong."),
+    ("internal", "An unexpected error; it has been logged."),
+)
 
 HTTP_TITLES = {
     400: ("Bad request", "bad-request"),

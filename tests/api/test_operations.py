@@ -166,13 +166,17 @@ async def test_admin_routes_are_disabled_without_a_token(make_client: AppFactory
 
 
 async def test_framework_errors_are_problem_details(client: TestClient[Any, Any]) -> None:
+    docs = await (await client.get("/docs")).text()
     for method, path, status in (("GET", "/nowhere", 404), ("DELETE", "/v1/services/bt", 405),
-                                 ("PATCH", "/v1/reports", 405)):
+                                 ("PATCH", "/v1/reports", 405), ("GET", "/v1/services?x=1", 400),
+                                 ("POST", "/v1/admin/sources/reddit/pause", 401)):
         response = await client.request(method, path)
         assert response.status == status
         assert response.content_type == "application/problem+json"
         body = await response.json(content_type=None)
-        assert body["status"] == status and body["title"] and body["instance"] == path
+        assert body["status"] == status and body["title"] and body["instance"] == path.split("?")[0]
+        anchor = body["type"].removeprefix("/docs#")
+        assert f'id="{anchor}"' in docs, f"{body['type']} is not explained on /docs"
         if status == 405:
             assert "GET" in response.headers["Allow"] or "POST" in response.headers["Allow"]
 
