@@ -82,11 +82,13 @@ class ServeProcess:
     def __init__(self, config: Path, env: Mapping[str, str], log: Path) -> None:
         self.log = log
         self._log_start = log.stat().st_size if log.exists() else 0
+        started = time.monotonic()
         with log.open("ab") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "downwatch", "serve", "--config", str(config), "--port", "0"],
                 env=dict(env), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
         self.url = wait_for("serve to print its address", self._address, timeout=60)
+        self.listening_after = time.monotonic() - started
 
     def output(self) -> str:
         return self.log.read_bytes()[self._log_start:].decode(errors="replace")

@@ -11,6 +11,7 @@ from ingest.sources.reports import SOURCE_NAME as REPORTS
 from ingest.text.dedup import author_hash
 from tests.e2e.prometheus import parse_exposition
 from tests.e2e.serve_process import ServeProcess, child_environment, wait_for
+from tests.e2e.sse import first_event_where
 from tests.e2e.stored import StoreSnapshot, evidence_mentions, snapshot
 from tests.e2e.upstreams import SERVICE, SOURCE_NAMES, Upstreams, expected_signal_ids, running_upstreams
 
@@ -32,12 +33,11 @@ def healthy_sources(serve: ServeProcess) -> dict[str, dict[str, Any]] | None:
     return sources if fresh else None
 
 
-def verdict_in_outage(serve: ServeProcess) -> dict[str, Any] | None:
-    """The verdict once a whole bucket of the outage was scored: a major incident, every probe failing."""
-    verdict: dict[str, Any] = serve.get(f"/v1/services/{SERVICE}").json()
+def in_outage(verdict: dict[str, Any]) -> bool:
+    """Whether a whole bucket of the outage was scored: a major official incident, every probe failing."""
     official = verdict.get("official") or {}
     probe = verdict.get("sources", {}).get("probe", {})
-    return verdict if official.get("indicator") == "major" and probe.get("failing_share") == 1.0 else None
+    return official.get("indicator") == "major" and probe.get("failing_share") == 1.0
 
 
 def stored_posts(dsn: str, reddit: set[str], mastodon: set[str]) -> StoreSnapshot | None:
@@ -81,10 +81,11 @@ def report_twice(serve: ServeProcess) -> None:
     assert again.status == 202 and again.json()["counted"] is False, again.body
 
 
-def mastodon_failure_recorded(serve: ServeProcess) -> dict[str, Any] | None:
+def health_after_outage(serve: ServeProcess) -> dict[str, dict[str, Any]] | None:
+    """Source health once every source is fine again, Mastodon's 503 was recorded, and every post fetched."""
     sources = healthy_sources(serve) or {}
-    mastodon = sources.get("mastodon", {})
-    return mastodon if mastodon.get("errors_total", 0) >= 1 else None
+    recovered = sources.get("mastodon", {}).get("errors_total", 0) >= 1
+    return sources if recovered and sources["reddit"]["items_total"] == REDDIT_POSTS else None
 
 
 def expected_posts(upstreams: Upstreams) -> tuple[set[str], set[str]]:
@@ -93,8 +94,11 @@ def expected_posts(upstreams: Upstreams) -> tuple[set[str], set[str]]:
 
 
 def check_api_during_outage(serve: ServeProcess) -> None:
-    verdict = wait_for("the major incident and failing probes in the verdict",
-                       lambda: verdict_in_outage(serve), timeout=30)
+    streamed, before = first_event_where(f"{serve.url}/v1/stream?service={SERVICE}&scores=true", in_outage,
+                                         timeout=30)
+    assert all(event["service"] == SERVICE for event in before)
+    verdict = serve.get(f"/v1/services/{SERVICE}").json()
+    assert in_outage(verdict) and verdict["bucket"] >= streamed["bucket"]
     assert verdict["service"] == SERVICE
     assert verdict["status"] == "unknown"
     assert verdict["reason"].startswith("history too short"), verdict["reason"]
@@ -102,6 +106,8 @@ def check_api_during_outage(serve: ServeProcess) -> None:
     assert verdict["official"]["description"] == "Partial System Outage"
     probe = verdict["sources"]["probe"]
     assert probe["checks"] >= 2 and probe["observed"] == probe["checks"]
+    missing = serve.get("/v1/services/no-such-service")
+    assert missing.status == 404 and missing.headers["Content-Type"].startswith("application/problem+json")
     listing = serve.get("/v1/services").json()
     assert listing["count"] > 100
     timeline = serve.get(f"/v1/services/{SERVICE}/timeline").json()
@@ -135,11 +141,11 @@ def test_serve_ingests_serves_stops_and_resumes(fresh_database_url: str, tmp_pat
             wait_for("the complaints in the store",
                      lambda: stored_posts(fresh_database_url, reddit, mastodon), timeout=30)
             check_api_during_outage(serve)
-            mastodon_health = wait_for("the Mastodon 503 in /healthz",
-                                       lambda: mastodon_failure_recorded(serve), timeout=15)
-            assert "ServerError" in mastodon_health["last_error"] and "503" in mastodon_health["last_error"]
-            health = healthy_sources(serve)
-            assert health is not None and health["reddit"]["items_total"] == REDDIT_POSTS
+            # /healthz is rebuilt once per published bucket, so its news can lag a bucket behind
+            health = wait_for("the Mastodon 503 and every Reddit post in /healthz",
+                              lambda: health_after_outage(serve), timeout=40)
+            last_error = health["mastodon"]["last_error"]
+            assert "ServerError" in last_error and "503" in last_error
             code, took = serve.terminate(STOP_SECONDS)
         finally:
             serve.kill()
@@ -168,4 +174,5 @@ def test_serve_ingests_serves_stops_and_resumes(fresh_database_url: str, tmp_pat
     assert after.items_total["reddit"] == REDDIT_POSTS + LATER_POSTS
     assert after.items_total["mastodon"] == 1 + MASTODON_STATUSES + LATER_POSTS
     assert "min_id=" in upstreams.mastodon.requests[requests_before]
-    print(f"serve stopped {took:.2f} s after SIGTERM")
+    print(f"serve listened {serve.listening_after:.2f} s after start "
+          f"(restart: {again.listening_after:.2f} s) and stopped {took:.2f} s after SIGTERM")
