@@ -47,6 +47,10 @@ async def _run(action: str, dsn: str, retention_days: int) -> int:
                 state = "applied" if migration.version in done else "pending"
                 print(f"{migration.version:04d}_{migration.name}\t{state}")
         else:
+            pending = {m.version for m in available_migrations()} - await applied_versions(conn)
+            if pending:
+                raise ConfigError(f"{describe_dsn(dsn)} is not migrated to the current schema; "
+                                  "run `downwatch db upgrade` first")
             dropped = await apply_retention(conn, datetime.now(UTC), retention_days)
             print(f"dropped {len(dropped)} daily partition(s)"
                   + (f": {', '.join(d.isoformat() for d in dropped)}" if dropped else ""))

@@ -18,6 +18,8 @@ CONNECT_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.CannotConnectNowError,
     asyncpg.TooManyConnectionsError,
     asyncpg.ClientCannotConnectError,
+    asyncpg.ClientConfigurationError,
+    ValueError,
 )
 
 
@@ -44,9 +46,8 @@ async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
     try:
         conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=10, **kwargs)
     except CONNECT_ERRORS as exc:
-        raise StoreUnavailable(
-            f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; check DATABASE_URL "
-            "or unset it to use the embedded server") from exc
+        raise StoreUnavailable(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; "
+                               "check DATABASE_URL and that the server is running") from exc
     await _init_connection(conn)
     return conn
 
@@ -57,8 +58,7 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asy
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, timeout=10,
                                          init=_init_connection, command_timeout=60)
     except CONNECT_ERRORS as exc:
-        raise StoreUnavailable(
-            f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; check DATABASE_URL "
-            "or unset it to use the embedded server") from exc
+        raise StoreUnavailable(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; "
+                               "check DATABASE_URL and that the server is running") from exc
     assert pool is not None
     return pool

@@ -116,11 +116,12 @@ class TextPipeline:
             service=verdict.service or "", kind=Kind.POST, problem=Problem(verdict.problem or "other"),
             observed_at=obs.observed_at, source=obs.source, external_id=obs.external_id,
             weight=verdict.confidence, location=self.gazetteer.locate(text, obs.location),
-            author_hash=self._hash(obs), evidence={"text": text[:EVIDENCE_CHARS], "url": obs.url},
+            author_hash=self._hash(obs),
+            evidence={"text": text[:EVIDENCE_CHARS], "url": anonymous_link(obs.url, obs.author)},
         )
 
     def _structured_signal(self, obs: Observation) -> Signal:
-        evidence: dict[str, object] = {"url": obs.url}
+        evidence: dict[str, object] = {"url": anonymous_link(obs.url, obs.author)}
         if obs.text:
             evidence["text"] = obs.text[:EVIDENCE_CHARS]
         return Signal(
@@ -129,6 +130,16 @@ class TextPipeline:
             weight=1.0, location=self.gazetteer.locate(obs.text, obs.location),
             author_hash=self._hash(obs), evidence=evidence,
         )
+
+
+def anonymous_link(url: str | None, author: str | None) -> str | None:
+    """The post's public link, unless it names its author (Mastodon's ``/@name/…``, Bluesky's DID):
+    author ids are stored only as keyed hashes, so such a link is not stored at all."""
+    if url is None or not author:
+        return url
+    folded = url.casefold()
+    names = {author.casefold(), author.casefold().lstrip("@"), author.casefold().split("@")[0]}
+    return None if any(name and name in folded for name in names) else url
 
 
 def _structured(obs: Observation) -> bool:

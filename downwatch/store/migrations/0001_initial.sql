@@ -59,6 +59,9 @@ BEGIN
     EXECUTE format('CREATE TABLE %I PARTITION OF signals FOR VALUES FROM (%L) TO (%L)',
                    part, day::timestamp AT TIME ZONE 'UTC', (day + 1)::timestamp AT TIME ZONE 'UTC');
     RETURN true;
+EXCEPTION WHEN duplicate_table THEN
+    -- another transaction created it between our look and our CREATE
+    RETURN false;
 END;
 $$;
 
