@@ -2,7 +2,9 @@
 
 The engine keeps the numbers (onset, detection, peak, severity, calm start) in its state arrays;
 ``IncidentBook`` turns alarm changes into ``Incident`` records and adds up the problems and locations
-reported while each incident is open (from its detection to the bucket that closed it).
+of each incident from its onset (back-dated to where the rise began) to the bucket that closed it: a
+service whose CUSUM run is under way keeps that run's evidence aside (``pending``) until the run ends
+or an incident opens and takes it over.
 """
 
 from __future__ import annotations
@@ -73,6 +75,19 @@ class OpenIncident:
     id: int
     problems: Counter[str] = field(default_factory=Counter)
     locations: Counter[str] = field(default_factory=Counter)
+    evidence_from: float = math.nan
+    """Epoch second of the first bucket whose evidence counts: the onset when the alarm opened inside a
+    CUSUM run (the onset is that run's start), else the detection."""
+
+
+@dataclass(slots=True)
+class Evidence:
+    problems: Counter[str] = field(default_factory=Counter)
+    locations: Counter[str] = field(default_factory=Counter)
+
+    def add(self, problems: Mapping[str, float], locations: Mapping[str, float]) -> None:
+        self.problems.update({k: v for k, v in problems.items() if v > 0})
+        self.locations.update({k: v for k, v in locations.items() if v > 0})
 
 
 class IncidentBook:
@@ -83,6 +98,8 @@ class IncidentBook:
         self.next_id = first_id
         self.open: dict[int, OpenIncident] = {}
         self.closed: list[Incident] = []
+        self.pending: dict[int, Evidence] = {}
+        """Evidence of services whose CUSUM run is under way and that have no open incident."""
 
     def record(self, state: DetectorState, changed: np.ndarray, alarm_before: np.ndarray) -> list[Incident]:
         """Open or close incidents for the services whose alarm changed; returns the closed ones."""
@@ -90,20 +107,35 @@ class IncidentBook:
         for i in changed.tolist():
             was, now = alarm_before[i], state.alarm[i]
             if was == ALARM_UP and now > ALARM_UP:
-                self.open[i] = OpenIncident(self.next_id)
+                opened = self.open[i] = OpenIncident(self.next_id)
                 self.next_id += 1
+                run = self.pending.pop(i, None)
+                if state.cusum[i] > 0:
+                    opened.evidence_from = float(state.onset[i])
+                    if run is not None:
+                        opened.problems, opened.locations = run.problems, run.locations
+                else:
+                    opened.evidence_from = float(state.detected[i])
             elif was > ALARM_UP and now == ALARM_UP and i in self.open:
                 incident = self._incident(state, i, self.open.pop(i), resolved=True)
                 self.closed.append(incident)
                 closed.append(incident)
         return closed
 
-    def add_evidence(self, i: int, problems: Mapping[str, float], locations: Mapping[str, float]) -> None:
-        """Count a bucket's problems and locations towards service ``i``'s open incident, if any."""
+    def add_evidence(self, state: DetectorState, i: int, problems: Mapping[str, float],
+                     locations: Mapping[str, float]) -> None:
+        """Count a bucket's problems and locations (after its step) towards service ``i``'s open incident,
+        or set them aside while its CUSUM run is under way."""
         current = self.open.get(i)
         if current is not None:
-            current.problems.update({k: v for k, v in problems.items() if v > 0})
-            current.locations.update({k: v for k, v in locations.items() if v > 0})
+            Evidence(current.problems, current.locations).add(problems, locations)
+        elif state.cusum[i] > 0:
+            self.pending.setdefault(i, Evidence()).add(problems, locations)
+
+    def drop_ended_runs(self, state: DetectorState) -> None:
+        """Forget the evidence set aside for services whose CUSUM run has ended."""
+        for i in [i for i in self.pending if not state.cusum[i] > 0]:
+            del self.pending[i]
 
     def active(self, state: DetectorState) -> list[Incident]:
         return [self._incident(state, i, o, resolved=False) for i, o in sorted(self.open.items())]

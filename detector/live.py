@@ -15,11 +15,12 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from detector.engine import Engine, StepOutput
-from detector.incidents import Incident, IncidentBook, OpenIncident, at
+from detector.incidents import Evidence, Incident, IncidentBook, OpenIncident, at
 from detector.inputs import BucketArrays, BucketObservation
 from detector.settings import DetectorSettings
 from detector.state import DetectorState
@@ -82,7 +83,8 @@ class LiveDetector:
         self.observations = dict(observations)
         for service, obs in observations.items():
             if obs.problems or obs.locations:
-                self.book.add_evidence(self.index[service], obs.problems, obs.locations)
+                self.book.add_evidence(self.state, self.index[service], obs.problems, obs.locations)
+        self.book.drop_ended_runs(self.state)
         return tick
 
     def step_arrays(self, bucket: datetime, arrays: BucketArrays, now: datetime | None = None) -> Tick:
@@ -136,8 +138,13 @@ class LiveDetector:
         i = self._position(service)
         blob = self.state.to_bytes(i)
         current = self.book.open.get(i)
-        extra = {} if current is None else {"incident": current.id, "problems": dict(current.problems),
-                                             "locations": dict(current.locations.most_common(20))}
+        run = self.book.pending.get(i)
+        extra: dict[str, Any] = {} if current is None else {
+            "incident": current.id, "problems": dict(current.problems),
+            "locations": dict(current.locations.most_common(20))}
+        if run is not None:
+            extra["pending"] = {"problems": dict(run.problems),
+                                "locations": dict(run.locations.most_common(20))}
         tail = json.dumps(extra, separators=(",", ":")).encode() if extra else b""
         return len(blob).to_bytes(4, "little") + blob + tail
 
@@ -148,9 +155,13 @@ class LiveDetector:
         rest = blob[4 + size:]
         if rest:
             extra = json.loads(rest)
-            opened = self.book.open.setdefault(i, self._new_open(int(extra["incident"])))
-            opened.problems.update(extra.get("problems", {}))
-            opened.locations.update(extra.get("locations", {}))
+            if "incident" in extra:
+                opened = self.book.open.setdefault(i, self._new_open(int(extra["incident"])))
+                opened.problems.update(extra.get("problems", {}))
+                opened.locations.update(extra.get("locations", {}))
+            if "pending" in extra:
+                self.book.pending.setdefault(i, Evidence()).add(extra["pending"].get("problems", {}),
+                                                                extra["pending"].get("locations", {}))
         last = self.state.last_bucket[i]
         if np.isfinite(last):
             self.last_bucket = int(last) if self.last_bucket is None else max(self.last_bucket, int(last))

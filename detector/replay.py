@@ -68,12 +68,17 @@ def replay_arrays(history: ReplayInput, settings: DetectorSettings, *,
     columns = {name: np.empty(shape) for name in ("observed", "expected", "score", "status", "confidence")} \
         if keep_timeline else {}
     closed_at: dict[int, int] = {}
+    evidence_from: dict[int, float] = {}
     for t in range(steps):
         bucket = int(history.buckets[t])
         out = engine.step(state, history.at(t), bucket, with_confidence=keep_timeline)
         if out.changed.size:
             for incident in book.record(state, out.changed, out.alarm_before):
                 closed_at[incident.id] = bucket
+            for i in out.changed.tolist():
+                opened = book.open.get(i)
+                if opened is not None and out.alarm_before[i] == 0:
+                    evidence_from[opened.id] = opened.evidence_from
         if keep_timeline:
             columns["observed"][t], columns["expected"][t], columns["score"][t] = (
                 out.observed, out.expected, out.score)
@@ -82,7 +87,8 @@ def replay_arrays(history: ReplayInput, settings: DetectorSettings, *,
             columns["confidence"][t] = out.confidence
     end = int(history.buckets[-1]) + settings.bucket_seconds
     records = book.closed + book.active(state)
-    records = [_add_evidence(r, history.evidence, closed_at.get(r.id, end)) for r in records]
+    records = [_add_evidence(r, history.evidence, evidence_from[r.id], closed_at.get(r.id, end))
+               for r in records]
     records.sort(key=lambda r: (r.detected_at, r.service))
     timeline = _timeline(history, columns, services) if keep_timeline else pd.DataFrame(
         columns=list(TIMELINE_COLUMNS))
@@ -90,11 +96,13 @@ def replay_arrays(history: ReplayInput, settings: DetectorSettings, *,
                         state=state, services=services)
 
 
-def _add_evidence(incident: Incident, evidence: pd.DataFrame, closed_bucket: int) -> Incident:
-    """Problems and locations from the incident's detection up to (not including) the closing bucket."""
+def _add_evidence(incident: Incident, evidence: pd.DataFrame, evidence_from: float,
+                  closed_bucket: int) -> Incident:
+    """Problems and locations from ``evidence_from`` (the onset, when the alarm opened inside a CUSUM
+    run; else the detection) up to (not including) the closing bucket."""
     if evidence.empty:
         return incident
-    start = pd.Timestamp(incident.detected_at)
+    start = pd.Timestamp(evidence_from, unit="s", tz="UTC")
     stop = pd.Timestamp(closed_bucket, unit="s", tz="UTC")
     rows = evidence[(evidence["service"] == incident.service) & (evidence["bucket"] >= start)
                     & (evidence["bucket"] < stop)]

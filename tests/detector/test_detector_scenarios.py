@@ -175,3 +175,42 @@ def test_failing_probes_alone_raise_degraded_with_the_probe_evidence_and_passing
     half = [feed.normal(1, probe_failed=1.0, probe_checks=3.0)[0] for _ in range(40)]
     assert half[-1] == "up", "probes mostly passing again end the alarm"
     assert len([i for t in feed.ticks for i in t.closed]) == 1
+
+
+def _rise_then_burst(feed: Feed) -> list[str]:
+    """A rise reported as ``billing`` (below any alarm), then a burst reported as ``login``."""
+    statuses = []
+    rise_and_burst = [(4.0, "billing"), (5.0, "billing"), (5.0, "billing"), (80.0, "login"), (150.0, "login")]
+    for n, problem in rise_and_burst:
+        obs = {"bt": BucketObservation("bt", feed.now, reports=n, reporters=n, problems={problem: n},
+                                       locations={"Leeds" if problem == "billing" else "London": n})}
+        feed.detector.update(feed.now, obs, now=feed.now)
+        statuses.append(feed.detector.verdict("bt").status.value)
+        feed.minute += 1
+    return statuses
+
+
+def test_an_incident_counts_the_problems_and_places_reported_since_its_back_dated_onset() -> None:
+    feed = warmed(days=2)
+    rise_start = feed.now
+    statuses = _rise_then_burst(feed)
+    assert statuses[:3] == ["up"] * 3 and statuses[3] in ("degraded", "down")
+    (incident,) = feed.detector.active_incidents()
+    assert incident.started_at <= rise_start < incident.detected_at
+    assert set(incident.problems) == {"login", "billing"}
+    assert incident.problems["billing"] == pytest.approx(14 / 244, abs=0.001)
+    assert set(incident.locations) == {"London", "Leeds"} and incident.locations["Leeds"] == 14
+
+
+def test_evidence_of_a_rise_survives_a_restart_before_the_incident_opens() -> None:
+    feed = warmed(days=2)
+    for n in (4.0, 5.0, 5.0):
+        obs = {"bt": BucketObservation("bt", feed.now, reports=n, reporters=n, problems={"billing": n})}
+        feed.detector.update(feed.now, obs, now=feed.now)
+        feed.minute += 1
+    twin = LiveDetector(["bt"])
+    twin.load_state("bt", feed.detector.state_bytes("bt"))
+    obs = {"bt": BucketObservation("bt", feed.now, reports=80.0, reporters=80.0, problems={"login": 80.0})}
+    twin.update(feed.now, obs, now=feed.now)
+    (incident,) = twin.active_incidents()
+    assert set(incident.problems) == {"login", "billing"}
