@@ -21,6 +21,7 @@ from aiohttp import web
 from api.board import VerdictBoard
 from api.client_identity import ClientIdentifier
 from api.cors import CorsPolicy
+from api.edge import add_catch_all, wrap_routes
 from api.keys import (
     BOARD,
     CATALOG,
@@ -35,7 +36,6 @@ from api.keys import (
     TUNING,
 )
 from api.metrics import ApiMetrics, Gauge
-from api.middleware import edge_middleware
 from api.ratelimit import ReportLimiter
 from api.report_writer import ReportWriter
 from api.routes import (
@@ -70,8 +70,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     tuning = tuning or ApiTuning()
     metrics = ApiMetrics()
     cors = CorsPolicy(settings.cors_origins)
-    app = web.Application(middlewares=[edge_middleware(metrics, cors)],
-                          client_max_size=settings.max_body_bytes,
+    app = web.Application(client_max_size=settings.max_body_bytes,
                           handler_args={"max_field_size": 8190, "max_line_size": 32768})
     app[SETTINGS] = settings
     app[TUNING] = tuning
@@ -98,6 +97,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
                    dashboard_data):
         module.add_routes(app)
     meta.add_root_placeholder(app)
+    add_catch_all(app, cors)
+    wrap_routes(app, metrics, cors)
     return app
 
 

@@ -49,7 +49,7 @@ async def test_statuspage_indicator_follows_the_verdict(client: TestClient[Any, 
 async def test_openapi_and_docs_describe_every_route(client: TestClient[Any, Any],
                                                      served_spec: dict[str, Any]) -> None:
     served = {(route.method, route.resource.canonical) for route in client.app.router.routes()
-              if route.resource is not None and route.method != "HEAD"
+              if route.resource is not None and route.method not in ("HEAD", "*")
               and (route.resource.canonical == "/"
                    or not route.handler.__module__.startswith(DASHBOARD_MODULES))}
     documented = {(method.upper(), path) for path, item in served_spec["paths"].items() for method in item}
@@ -190,3 +190,16 @@ async def test_without_a_store_reads_still_work_and_writes_say_503(make_client: 
     assert (await client.get("/v1/incidents")).status == 503
     health = await (await client.get("/healthz")).json()
     assert health["store"] == "absent"
+
+
+async def test_every_route_is_behind_the_edge(client: TestClient[Any, Any]) -> None:
+    unwrapped = [route for route in client.app.router.routes() if not hasattr(route.handler, "__wrapped__")]
+    assert unwrapped == []
+    response = await client.get("/dashboard/data/services/nosuch")
+    assert response.status == 404 and response.content_type == "application/problem+json"
+    text = await (await client.get("/metrics")).text()
+    assert 'route="/dashboard/data/services/{slug}",status="404"' in text
+    unmatched = 'downwatch_http_requests_total{method="GET",route="unmatched",status="404"} 1'
+    assert unmatched not in text
+    await client.get("/nowhere")
+    assert unmatched in await (await client.get("/metrics")).text()
