@@ -8,24 +8,49 @@ prior worth ``prior_weight_days``), so a young service converges fast and an old
 Over-dispersion ``r`` (variance = mu + r mu^2) is the ratio of moving averages of (x - mu)^2 - x and
 mu^2. Nothing is learned from a bucket that ``learn_mask`` excludes (anomalies, alarms, stale input).
 
-The functions write into the engine's workspace (``detector.workspace``): each line of arithmetic is
-the same elementwise operation, in the same order, as the plain expression in its comment.
+The expected count itself is computed in ``detector.passes.before_tails``; the learning here runs
+compiled, service by service (``detector.jit``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from detector.inputs import BucketArrays
+from detector.jit import (
+    ALARM,
+    ALARM_AGE,
+    CUSUM,
+    DISP_DEN,
+    DISP_NUM,
+    DOW,
+    DOW_AFTER_BUCKETS,
+    DOW_PRIOR_BUCKETS,
+    DOW_SUM,
+    HALF_CUSUM_DEGRADED,
+    HOD,
+    HOD_AFTER_BUCKETS,
+    HOD_PRIOR_BUCKETS,
+    HOD_SUM,
+    LEARN_BELOW_SCORE,
+    LEVEL,
+    POST_SHARE,
+    PRIOR_BUCKETS,
+    RATE_DISPERSION,
+    RATE_DOW,
+    RATE_HOD,
+    RATE_LEVEL,
+    RELEARN_BUCKETS,
+    SEEN,
+    compiled,
+    inlined,
+    maximum,
+)
+from detector.scoring import MIN_MEAN
 from detector.settings import DetectorSettings
 from detector.state import HOURS, WEEKDAYS, DetectorState
-
-if TYPE_CHECKING:
-    from detector.engine import Engine
-    from detector.workspace import Constants, Scratch
 
 DAY_SECONDS = 86400
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
@@ -78,31 +103,6 @@ def slots(bucket: int) -> tuple[int, int]:
     return (bucket // 3600) % HOURS, (bucket // DAY_SECONDS + EPOCH_WEEKDAY) % WEEKDAYS
 
 
-def expected(state: DetectorState, hour: int, weekday: int, c: Constants, s: Scratch) -> np.ndarray:
-    """level * daily * weekly into ``s.expected``, with the factors in ``s.daily`` and ``s.weekly``:
-    daily = hod[hour] * (HOURS / hod_sum), weekly = dow[weekday] * (WEEKDAYS / dow_sum)."""
-    np.divide(c.hours, state.hod_sum, out=s.daily)
-    np.multiply(state.hod[hour], s.daily, out=s.daily)
-    np.divide(c.weekdays, state.dow_sum, out=s.weekly)
-    np.multiply(state.dow[weekday], s.weekly, out=s.weekly)
-    np.multiply(state.level, s.daily, out=s.expected)
-    np.multiply(s.expected, s.weekly, out=s.expected)
-    return s.expected
-
-
-def variance(state: DetectorState, mu_safe: np.ndarray, c: Constants, s: Scratch) -> np.ndarray:
-    """mu + r mu^2 into ``s.variance``, r = clip(disp_num / max(disp_den, 1e-12), 0, max_dispersion)."""
-    r, var = s.ratio, s.variance
-    np.maximum(state.disp_den, c.tiny_denominator, out=r)
-    np.divide(state.disp_num, r, out=r)
-    np.maximum(r, c.zero, out=r)
-    np.minimum(r, c.max_dispersion, out=r)
-    np.multiply(r, mu_safe, out=var)
-    np.multiply(var, mu_safe, out=var)
-    np.add(mu_safe, var, out=var)
-    return var
-
-
 def stale(state: DetectorState, arrays: BucketArrays, share: float) -> np.ndarray | None:
     """Services whose stopped report or post source carried at least ``share`` of their expected count."""
     if arrays.alive is None:
@@ -112,97 +112,72 @@ def stale(state: DetectorState, arrays: BucketArrays, share: float) -> np.ndarra
     return report_stopped | post_stopped
 
 
-def learn_mask(engine: Engine, state: DetectorState, score: np.ndarray, cold: np.ndarray | None,
-               alarm_before: np.ndarray, s: Scratch) -> np.ndarray:
-    """Which services learn from this bucket (1.0, else 0.0, in ``s.learn``): calm ones, young ones,
-    and alarms old enough to be normal."""
-    settings, calm, other = engine.limits, s.calm, s.other
-    np.less(score, settings.learn_below_score, out=calm)
-    np.equal(state.alarm, 0.0, out=other)
-    calm &= other
-    np.equal(alarm_before, 0.0, out=other)
-    calm &= other
-    np.less(state.cusum, 0.5 * settings.cusum_degraded, out=other)
-    calm &= other
-    np.greater(state.alarm_age, engine.rates.relearn_buckets, out=other)
-    calm |= other
-    if cold is not None:
-        calm |= cold
-    np.copyto(s.learn, calm)
-    return s.learn
+@compiled
+def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.ndarray, has_stale: bool,
+               alarm_before: np.ndarray, limits: np.ndarray, learning: np.ndarray) -> None:
+    """1.0 in ``learning`` for the services whose bucket the baseline learns from: calm ones (not surprising,
+    no alarm before or after, CUSUM low), cold ones, and alarms old enough to be the new normal; never a
+    stale one. Reads the state after the state machine moved."""
+    below, half, relearn = limits[LEARN_BELOW_SCORE], limits[HALF_CUSUM_DEGRADED], limits[RELEARN_BUCKETS]
+    for i in range(rows.shape[1]):
+        calm = score[i] < below and rows[ALARM, i] == 0.0 and alarm_before[i] == 0.0 and rows[CUSUM, i] < half
+        learning[i] = 1.0 if (calm or rows[ALARM_AGE, i] > relearn or cold[i]) else 0.0
+        if has_stale and stale[i]:
+            learning[i] = 0.0
 
 
-def learn(state: DetectorState, rates: Rates, c: Constants, s: Scratch, hour: int, weekday: int,
-          observed: np.ndarray, posts: np.ndarray, mu: np.ndarray, young: bool) -> None:
-    """Update the baseline in place from this bucket, for the services with 1.0 in ``s.learn``.
+@compiled
+def learn(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts: np.ndarray,
+          expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
+          limits: np.ndarray) -> None:
+    """Update every service's baseline from this bucket, past its youth (constant rates)."""
+    for i in range(rows.shape[1]):
+        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
+                      learning[i], False, limits)
 
-    Each quantity of ``LEARNED`` moves as value += rate * (target - value), all six as one (6, n)
-    operation. ``mu`` is this bucket's expected count and ``s.daily``/``s.weekly`` its seasonal factors
-    (the baseline has not moved since ``expected`` computed them). ``young``: some service has less
-    history than ``Rates.mature_buckets`` (its rates are still running means); otherwise every rate
-    is its constant and the per-service maxima are skipped.
-    """
-    level, hod, dow = state.level, state.hod[hour], state.dow[weekday]
-    values, targets, step = s.values, s.targets, s.rates
+
+@compiled
+def learn_young(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts: np.ndarray,
+                expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
+                limits: np.ndarray) -> None:
+    """``learn`` while some service is younger than ``Rates.mature_buckets`` (rates as running means)."""
+    for i in range(rows.shape[1]):
+        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
+                      learning[i], True, limits)
+
+
+@inlined
+def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, posts: float, mu: float,
+                  daily: float, weekly: float, learning: float, young: bool, limits: np.ndarray) -> None:
+    """value += rate * (target - value) for dispersion, post share, level and the two profiles of service
+    ``i``; ``mu`` is the bucket's expected count and ``daily``/``weekly`` its seasonal factors, all
+    targets come from the baseline before this update, and ``learning`` (1.0 or 0.0) scales every rate."""
     if young:
-        _young_rates(state.seen, rates, c, s)
+        seen = rows[SEEN, i]
+        rate_dispersion = maximum(limits[RATE_DISPERSION], 1.0 / (seen + 1.0)) * learning
+        rate_level = maximum(limits[RATE_LEVEL], 1.0 / (seen + limits[PRIOR_BUCKETS])) * learning
+        rate_hod = maximum(limits[RATE_HOD], 1.0 / (seen / 24.0 + limits[HOD_PRIOR_BUCKETS])) * learning
+        rate_hod = rate_hod * (1.0 if seen >= limits[HOD_AFTER_BUCKETS] else 0.0)
+        rate_dow = maximum(limits[RATE_DOW], 1.0 / (seen / 7.0 + limits[DOW_PRIOR_BUCKETS])) * learning
+        rate_dow = rate_dow * (1.0 if seen >= limits[DOW_AFTER_BUCKETS] else 0.0)
     else:
-        np.multiply(s.learn, c.learning_rates, out=s.rates)
-    # disp_num's target: (observed - mu)^2 - observed; disp_den's: mu^2
-    term = targets[0]
-    np.subtract(observed, mu, out=term)
-    np.multiply(term, term, out=term)
-    np.subtract(term, observed, out=term)
-    np.multiply(mu, mu, out=targets[1])
-    # post_share's target: the bucket's share of posts where it had any signal, else unchanged
-    np.greater(observed, c.zero, out=s.flag)
-    np.logical_not(s.flag, out=s.other)
-    np.copyto(s.term, observed)
-    np.putmask(s.term, s.other, c.one)
-    np.divide(posts, s.term, out=targets[2])
-    np.putmask(targets[2], s.other, state.post_share)
-    # level, hod[hour], dow[weekday]: observed / (max(daily * weekly, MIN_MEAN),
-    # max(level, MIN_MEAN) * weekly, max(level, MIN_MEAN) * daily)
-    divisors = s.divisors
-    np.multiply(s.daily, s.weekly, out=divisors[0])
-    np.maximum(divisors[0], c.min_mean, out=divisors[0])
-    np.maximum(level, c.min_mean, out=s.term)
-    np.multiply(s.term, s.weekly, out=divisors[1])
-    np.multiply(s.term, s.daily, out=divisors[2])
-    np.divide(observed, divisors, out=targets[3:])
-    for row, value in enumerate((state.disp_num, state.disp_den, state.post_share, level, hod, dow)):
-        np.copyto(values[row], value)
-    np.subtract(targets, values, out=targets)
-    np.multiply(step, targets, out=step)
-    values += step
-    for row, value in enumerate((state.disp_num, state.disp_den, state.post_share, level, hod, dow)):
-        np.copyto(value, values[row])
-    np.add(state.hod_sum, step[4], out=state.hod_sum)
-    np.add(state.dow_sum, step[5], out=state.dow_sum)
-
-
-def _young_rates(seen: np.ndarray, rates: Rates, c: Constants, s: Scratch) -> None:
-    """Each rate is max(its constant, 1 / (history in its own updates + prior)), times the learn mask,
-    in the row order of ``LEARNED``; the profiles learn only after ``hod_after_buckets`` and
-    ``dow_after_buckets``."""
-    out, term = s.rates, s.term
-    np.add(seen, c.one, out=term)
-    np.divide(c.one, term, out=term)
-    np.maximum(c.dispersion_rate, term, out=out[0])
-    np.add(seen, rates.prior_buckets, out=term)
-    np.divide(c.one, term, out=term)
-    np.maximum(c.level_rate, term, out=out[2])
-    np.divide(seen, c.hours, out=term)
-    np.add(term, rates.hod_prior_buckets, out=term)
-    np.divide(c.one, term, out=term)
-    np.maximum(c.hod_rate, term, out=out[4])
-    np.divide(seen, c.weekdays, out=term)
-    np.add(term, rates.dow_prior_buckets, out=term)
-    np.divide(c.one, term, out=term)
-    np.maximum(c.dow_rate, term, out=out[5])
-    out[1], out[3] = out[0], out[2]
-    np.multiply(s.learn, out, out=out)
-    np.greater_equal(seen, rates.hod_after_buckets, out=s.flag)
-    np.multiply(out[4], s.flag, out=out[4])
-    np.greater_equal(seen, rates.dow_after_buckets, out=s.flag)
-    np.multiply(out[5], s.flag, out=out[5])
+        rate_dispersion = learning * limits[RATE_DISPERSION]
+        rate_level = learning * limits[RATE_LEVEL]
+        rate_hod = learning * limits[RATE_HOD]
+        rate_dow = learning * limits[RATE_DOW]
+    residual = x - mu
+    share = posts / x if x > 0 else rows[POST_SHARE, i]
+    safe_level = maximum(rows[LEVEL, i], MIN_MEAN)
+    level_target = x / maximum(daily * weekly, MIN_MEAN)
+    hod_target = x / (safe_level * weekly)
+    dow_target = x / (safe_level * daily)
+    rows[DISP_NUM, i] += rate_dispersion * (residual * residual - x - rows[DISP_NUM, i])
+    rows[DISP_DEN, i] += rate_dispersion * (mu * mu - rows[DISP_DEN, i])
+    rows[POST_SHARE, i] += rate_level * (share - rows[POST_SHARE, i])
+    rows[LEVEL, i] += rate_level * (level_target - rows[LEVEL, i])
+    step = rate_hod * (hod_target - rows[HOD + hour, i])
+    rows[HOD + hour, i] += step
+    rows[HOD_SUM, i] += step
+    step = rate_dow * (dow_target - rows[DOW + weekday, i])
+    rows[DOW + weekday, i] += step
+    rows[DOW_SUM, i] += step

@@ -7,29 +7,30 @@ from a bucket only after scoring it, and never from an anomalous bucket or durin
 Per bucket and service:
 1. expected = level * hod[hour] * dow[weekday]; the crowd count is reports + posts (weighted);
 2. score = 1 - P(X >= observed) under a negative binomial with the learned over-dispersion, and a
-   CUSUM of the log-likelihood ratio "the mean rose" (``scoring.rise_llr``) catches sustained rises;
-3. a state machine with hysteresis (``machine.advance``) turns evidence into up/degraded/down;
-4. the baseline learns from the bucket unless it was anomalous (``baseline.learn``).
+   CUSUM of the log-likelihood ratio "the mean rose" (``passes``) catches sustained rises;
+3. a state machine with hysteresis (``machine``) turns evidence into up/degraded/down;
+4. the baseline learns from the bucket unless it was anomalous (``baseline``).
 
-The intermediates live in a ``Workspace`` sized to the state (see ``detector.workspace``).
+The per-service arithmetic runs compiled (``passes``, ``detector.jit``); the special functions (normal
+and exact negative-binomial tails, log, log1p) run in numpy/scipy on whole arrays in between.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from detector import baseline, machine
+from detector import baseline, jit, machine, passes
 from detector.inputs import BucketArrays
-from detector.scoring import log_surprise, rise_llr_into, tail_from_z
+from detector.scoring import log_surprise, tail_from_z
 from detector.settings import DetectorSettings
-from detector.state import STATUS_UNKNOWN, DetectorState
+from detector.state import DetectorState
 from detector.workspace import Workspace
 
-NO_CHANGE = np.empty(0, dtype=np.intp)
-NO_CHANGE.flags.writeable = False
+NO_FLOATS, NO_CODES, NO_FLAGS = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=bool)
+"""Stand-ins (never read) for absent probe, status and stale arrays: the same types as present ones,
+so the compiled passes have one specialisation."""
 
 
 @dataclass(slots=True)
@@ -60,62 +61,53 @@ class Engine:
         self.fast_rate = 1.0 - 0.5 ** (1.0 / settings.fast_halflife_buckets)
         self.down_surprise = float(log_surprise(np.array([1.0 - settings.score_down]))[0])
         self._workspace: Workspace | None = None
-        scalars: dict[str, Any] = {f.name: np.float64(getattr(settings, f.name))
-                                   for f in fields(settings) if f.name != "bucket_seconds"}
-        self.limits = replace(settings, **scalars)
-        """The settings as numpy scalars, for comparisons with arrays: numpy combines an array with a
-        Python float about twice as slowly (same values, same results)."""
+        derived = {"cusum_min_shift": self.cusum_min_shift, "fast_rate": self.fast_rate,
+                   "warmup_buckets": self.warmup_buckets, "young_buckets": self.young_buckets,
+                   "relearn_buckets": self.rates.relearn_buckets,
+                   "half_cusum_degraded": 0.5 * settings.cusum_degraded, "rate_level": self.rates.level,
+                   "rate_hod": self.rates.hod, "rate_dow": self.rates.dow,
+                   "rate_dispersion": self.rates.dispersion, "prior_buckets": self.rates.prior_buckets,
+                   "hod_prior_buckets": self.rates.hod_prior_buckets,
+                   "dow_prior_buckets": self.rates.dow_prior_buckets,
+                   "hod_after_buckets": self.rates.hod_after_buckets,
+                   "dow_after_buckets": self.rates.dow_after_buckets}
+        self.limits = np.array([float(derived[name]) if name in derived else float(getattr(settings, name))
+                                for name in jit.LIMITS])
+        """Every number the compiled passes read, in the order of ``jit.LIMITS``."""
 
     def workspace(self, n: int) -> Workspace:
         """Buffers for ``n`` services, kept for the next step of the same size."""
         if self._workspace is None or self._workspace.size != n:
-            r = self.rates
-            self._workspace = Workspace(n, self.settings, (r.level, r.hod, r.dow, r.dispersion),
-                                        self.cusum_min_shift)
+            self._workspace = Workspace(n)
         return self._workspace
 
     def step(self, state: DetectorState, arrays: BucketArrays, bucket: int,
              with_confidence: bool = True) -> StepOutput:
         """Advance every service by the bucket starting at epoch second ``bucket``, in place."""
-        s = self.settings
-        work = self.workspace(state.size)
-        c, scratch = work.constants, work.scratch
+        n = state.size
+        work = self.workspace(n)
         hour, weekday = baseline.slots(bucket)
-        expected = baseline.expected(state, hour, weekday, c, scratch)
-        observed = arrays.reports + arrays.posts
-        mu_safe = np.maximum(expected, c.min_mean)
-        var = baseline.variance(state, mu_safe, c, scratch)
-        negative_z = scratch.deviation
-        np.subtract(observed, c.half, out=negative_z)
-        np.subtract(expected, negative_z, out=negative_z)
-        np.sqrt(var, out=scratch.term)
-        np.divide(negative_z, scratch.term, out=negative_z)
-        p = tail_from_z(observed, mu_safe, var, negative_z)
-        score = np.subtract(c.one, p)
-        llr = rise_llr_into(observed, mu_safe, var, c, scratch)
-
-        young = bool(state.seen.min(initial=np.inf) < self.young_buckets)
-        cold = state.seen < self.warmup_buckets if young else None
-        stale = baseline.stale(state, arrays, s.stale_share)
-        saved = machine.snapshot(state, stale)
-        alarm_before = state.alarm.copy()
-        decided = machine.advance(self, state, arrays, bucket, observed, expected, score, llr, cold, work)
-        learn = baseline.learn_mask(self, state, score, cold, alarm_before, scratch)
-        if saved is not None:
-            machine.restore(state, saved)
-            learn[saved.index] = 0.0
-        baseline.learn(state, self.rates, c, scratch, hour, weekday, observed, arrays.posts, expected, young)
-        np.add(state.seen, c.one, out=state.seen)
-
-        status = state.alarm.copy()
-        unknown = cold if stale is None else stale if cold is None else cold | stale
-        if unknown is not None:
-            np.putmask(status, unknown, float(STATUS_UNKNOWN))
-        moved = status != state.status
-        if np.count_nonzero(moved):
-            machine.mark_since(state, status, moved, bucket)
-        state.last_bucket.fill(bucket)
+        observed, mu = np.empty(n), np.empty(n)
+        young = passes.before_tails(state.rows, hour, weekday, arrays.reports, arrays.posts, self.limits,
+                                    work.daily, work.weekly, work.expected, observed, mu, work.variance,
+                                    work.negative_z, work.size_parameter, work.log_slope, work.log_shrink)
+        p = tail_from_z(observed, mu, work.variance, work.negative_z)
+        np.log(work.log_slope, out=work.log_slope)
+        np.log1p(work.log_shrink, out=work.log_shrink)
+        stale = baseline.stale(state, arrays, self.settings.stale_share)
+        probe_failed, probe_checks = arrays.probe_failed, arrays.probe_checks
+        probes = probe_failed is not None and probe_checks is not None
+        if probe_failed is None or probe_checks is None:
+            probe_failed = probe_checks = NO_FLOATS
+        score, status, alarm_before = np.empty(n), np.empty(n), np.empty(n)
+        changed = np.empty(n, dtype=np.intp)
+        official = NO_CODES if arrays.official is None else arrays.official
+        n_changed = passes.after_tails(
+            state.rows, float(bucket), observed, work.expected, arrays.reporters, arrays.posts, p,
+            work.log_slope, work.log_shrink, work.size_parameter, work.daily, work.weekly, hour, weekday,
+            young, probe_failed, probe_checks, probes, official, arrays.official is not None,
+            NO_FLAGS if stale is None else stale, stale is not None, self.limits, score, status,
+            alarm_before, changed)
         confidence = machine.confidence(self, state, p, status, arrays) if with_confidence else None
-        changed = (alarm_before != state.alarm).nonzero()[0] if decided else NO_CHANGE
-        return StepOutput(observed=observed, expected=mu_safe, score=score, status=status,
-                          confidence=confidence, changed=changed, alarm_before=alarm_before)
+        return StepOutput(observed=observed, expected=mu, score=score, status=status, confidence=confidence,
+                          changed=changed[:n_changed], alarm_before=alarm_before)

@@ -6,251 +6,231 @@ reporters per signal (a flood from a few clients is not an outage) and a high en
 ratio; or probes failing for several buckets; or the status page saying major/critical. Evidence for
 ``down``: the same at the stricter thresholds, for ``down_confirm_buckets`` buckets in a row. Back to
 ``up`` after ``recover_buckets`` calm buckets in a row.
+
+``advance`` updates every service's CUSUM and run statistics and lists the candidates (in alarm, or a
+surprising bucket, a high CUSUM or outside evidence); ``decide`` moves a candidate's alarm; ``show``
+derives the shown status. They run compiled, service by service (``detector.jit``); a stale service
+(its source stopped) keeps its machine as it was. ``confidence`` is numpy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from detector.inputs import BucketArrays
+from detector.jit import (
+    ALARM,
+    ALARM_AGE,
+    CALM_RUN,
+    CALM_START,
+    CUSUM,
+    CUSUM_DEGRADED,
+    CUSUM_DOWN,
+    DETECTED,
+    DOWN,
+    DOWN_CONFIRM,
+    DOWN_RELEASE,
+    DOWN_RUN,
+    FAST_EXP,
+    FAST_OBS,
+    FAST_RATE,
+    LAST_BUCKET,
+    MIN_RATIO_DEGRADED,
+    MIN_RATIO_DOWN,
+    MIN_REPORTER_SHARE,
+    MIN_REPORTERS_DEGRADED,
+    MIN_REPORTERS_DOWN,
+    MIN_VOLUME_DEGRADED,
+    MIN_VOLUME_DOWN,
+    OFFICIAL_DEGRADED_LEVEL,
+    ONSET,
+    PEAK_AT,
+    PEAK_COUNT,
+    PROBE_CONFIRM,
+    PROBE_FAILING_SHARE,
+    PROBE_RUN,
+    RECOVER_BUCKETS,
+    RECOVER_RATIO,
+    RECOVER_SCORE,
+    RELEASE_RUN,
+    RUN_EXP,
+    RUN_OBS,
+    RUN_REPORTERS,
+    RUN_START,
+    SCORE_DEGRADED,
+    SCORE_DOWN,
+    SEEN,
+    SEVERITY,
+    SINCE,
+    STATUS,
+    UNKNOWN,
+    UP,
+    compiled,
+    inlined,
+    maximum,
+    minimum,
+)
 from detector.scoring import MIN_MEAN, log_surprise
-from detector.state import ALARM_DOWN, ALARM_UP, ROW, STATUS_UNKNOWN, DetectorState
+from detector.state import ALARM_UP, STATUS_UNKNOWN, DetectorState
 
 if TYPE_CHECKING:
     from detector.engine import Engine
-    from detector.workspace import Workspace
-
-MACHINE_FIELDS = ("cusum", "run_start", "run_obs", "run_exp", "run_reporters", "fast_obs", "fast_exp",
-                  "alarm", "down_run", "release_run", "calm_run", "calm_start", "alarm_age", "probe_run",
-                  "onset", "detected", "peak_count", "peak_at", "severity")
 
 
-@dataclass(slots=True)
-class Snapshot:
-    index: np.ndarray
-    values: dict[str, np.ndarray]
+@compiled
+def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.ndarray,
+            reporters: np.ndarray, p: np.ndarray, log_slope: np.ndarray, log_shrink: np.ndarray,
+            size: np.ndarray, cold: np.ndarray,
+            probe_failed: np.ndarray, probe_checks: np.ndarray, has_probes: bool, official: np.ndarray,
+            has_official: bool, stale: np.ndarray, has_stale: bool, limits: np.ndarray, score: np.ndarray,
+            alarm_before: np.ndarray, candidates: np.ndarray) -> int:
+    """Score (1 - p), CUSUM (plus x * log_slope - size * log_shrink, see ``passes.before_tails``), run
+    statistics and probe run of every service; writes the candidates for ``decide`` to ``candidates``
+    and returns how many there are."""
+    count = 0
+    score_degraded, cusum_degraded = limits[SCORE_DEGRADED], limits[CUSUM_DEGRADED]
+    probe_share, probe_confirm = limits[PROBE_FAILING_SHARE], limits[PROBE_CONFIRM]
+    for i in range(rows.shape[1]):
+        s = 1.0 - p[i]
+        score[i] = s
+        before = rows[ALARM, i]
+        alarm_before[i] = before
+        if has_stale and stale[i]:
+            continue
+        x = observed[i]
+        llr = x * log_slope[i] - size[i] * log_shrink[i]
+        old = rows[CUSUM, i]
+        cusum = maximum(old + llr, 0.0)
+        if cold[i]:
+            cusum = 0.0
+        in_run = cusum > 0.0
+        if old <= 0.0 and in_run:
+            rows[RUN_START, i] = bucket
+        keep = 1.0 if (before > 0.0 or in_run) else 0.0
+        rows[RUN_OBS, i] = (rows[RUN_OBS, i] + x) * keep
+        rows[RUN_EXP, i] = (rows[RUN_EXP, i] + expected[i]) * keep
+        rows[RUN_REPORTERS, i] = (rows[RUN_REPORTERS, i] + reporters[i]) * keep
+        rows[CUSUM, i] = cusum
+        if has_probes:
+            checks = probe_checks[i]
+            failing = checks > 0 and probe_failed[i] >= probe_share * checks
+            rows[PROBE_RUN, i] = (rows[PROBE_RUN, i] + 1.0) * (1.0 if failing else 0.0)
+        else:
+            rows[PROBE_RUN, i] = 0.0
+        if s >= score_degraded or cusum >= cusum_degraded or before > UP or (
+                has_probes and rows[PROBE_RUN, i] >= probe_confirm) or (
+                has_official and official[i] >= limits[OFFICIAL_DEGRADED_LEVEL] and official[i] <= 3):
+            candidates[count] = i
+            count += 1
+    return count
 
 
-def snapshot(state: DetectorState, frozen: np.ndarray | None) -> Snapshot | None:
-    """The machine's memory of the services in ``frozen`` (stale input: their verdict must not move)."""
-    if frozen is None or not frozen.any():
-        return None
-    index = np.flatnonzero(frozen)
-    return Snapshot(index, {name: getattr(state, name)[index].copy() for name in MACHINE_FIELDS})
-
-
-def restore(state: DetectorState, saved: Snapshot) -> None:
-    for name, values in saved.values.items():
-        getattr(state, name)[saved.index] = values
-
-
-def advance(engine: Engine, state: DetectorState, arrays: BucketArrays, bucket: int, observed: np.ndarray,
-            expected: np.ndarray, score: np.ndarray, llr: np.ndarray, cold: np.ndarray | None,
-            work: Workspace) -> bool:
-    """Move every service's alarm one bucket forward, in place; True when some service was a candidate.
-
-    The run statistics (CUSUM and the volume, expectation and reporters since the rise began) are
-    updated for every service; the decisions only for candidates: services in alarm, or with a
-    surprising bucket, a high CUSUM or outside evidence. The others stay ``up`` by construction.
-    """
-    s, c, scratch = engine.limits, work.constants, work.scratch
-    cusum, started, in_run = state.cusum, scratch.started, scratch.in_run
-    flag, keep = scratch.flag, scratch.keep
-    np.less_equal(cusum, c.zero, out=started)
-    np.add(cusum, llr, out=cusum)
-    np.maximum(cusum, c.zero, out=cusum)
-    if cold is not None:
-        np.putmask(cusum, cold, c.zero)
-    np.greater(cusum, c.zero, out=in_run)
-    started &= in_run
-    np.putmask(state.run_start, started, float(bucket))
-    np.greater(state.alarm, c.zero, out=flag)
-    flag |= in_run
-    np.copyto(keep, flag)
-    for total, amount in ((state.run_obs, observed), (state.run_exp, expected),
-                          (state.run_reporters, arrays.reporters)):
-        np.add(total, amount, out=total)
-        np.multiply(total, keep, out=total)
-
-    outside = _outside_evidence(engine, state, arrays)
-    suspect = scratch.calm
-    np.greater_equal(score, s.score_degraded, out=suspect)
-    np.greater_equal(cusum, s.cusum_degraded, out=flag)
-    suspect |= flag
-    np.greater(state.alarm, c.zero, out=flag)
-    suspect |= flag
-    if outside is not None:
-        suspect |= outside
-    index = suspect.nonzero()[0]
-    if index.size:
-        _decide(engine, state, index, bucket, observed[index], expected[index], score[index],
-                None if outside is None else outside[index], None if cold is None else cold[index])
-    return bool(index.size)
-
-
-# The machine's fields of one service, rows cusum .. alarm_age of ``DetectorState.rows``, are
-# gathered for the candidates in one operation; offsets within that gathered block:
-DECIDED = slice(ROW["cusum"], ROW["alarm_age"] + 1)
-CUSUM, RUN_OBS, RUN_EXP, RUN_REPORTERS = (ROW[name] - DECIDED.start for name in
-                                          ("cusum", "run_obs", "run_exp", "run_reporters"))
-FAST, ALARM, COUNTERS, CALM_START, AGE = (ROW[name] - DECIDED.start for name in
-                                          ("fast_obs", "alarm", "down_run", "calm_start", "alarm_age"))
-WRITTEN = slice(ROW["fast_obs"], ROW["alarm_age"] + 1)
-"""The rows ``_decide`` writes back: fast_obs, fast_exp, alarm, down_run, release_run, calm_run,
-calm_start, alarm_age."""
-PEAK = slice(ROW["peak_count"], ROW["severity"] + 1)
-COUNTER_RESTART = np.array([[1.0], [0.0], [0.0]])
-"""down_run, release_run and calm_run of a service that was not in alarm, before their condition."""
-COUNTER_RESTART.flags.writeable = False
-
-
-def _decide(engine: Engine, state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray,
-            expected: np.ndarray, score: np.ndarray, outside: np.ndarray | None,
-            cold: np.ndarray | None) -> None:
-    """The state machine for the candidate services at ``index`` (all arguments are their slices)."""
-    s = engine.limits
-    block = state.rows[DECIDED, index]
-    alarm = block[ALARM]
-    before = alarm.copy()
-    cusum, run_obs, run_rep = block[CUSUM], block[RUN_OBS], block[RUN_REPORTERS]
-    ratio = run_obs / np.maximum(block[RUN_EXP], MIN_MEAN)
-    crowd_degraded = run_rep >= s.min_reporter_share * run_obs
-    crowd_degraded &= run_obs >= s.min_volume_degraded
-    crowd_degraded &= run_rep >= s.min_reporters_degraded
-    crowd_degraded &= ratio >= s.min_ratio_degraded
-    crowd_down = run_obs >= s.min_volume_down
-    crowd_down &= crowd_degraded
-    crowd_down &= run_rep >= s.min_reporters_down
-    crowd_down &= ratio >= s.min_ratio_down
-    evidence = score >= s.score_degraded
-    evidence |= cusum >= s.cusum_degraded
-    evidence &= crowd_degraded
-    evidence_down = score >= s.score_down
-    evidence_down |= cusum >= s.cusum_down
-    evidence_down &= crowd_down
-    if outside is not None:
-        evidence |= outside
-    in_alarm = before > ALARM_UP
-    entering = evidence & ~in_alarm
-    if cold is not None:
-        entering &= ~cold
-
-    # fast_obs, fast_exp: F + rate * (now - F) in alarm, else restart at now
-    fast = block[FAST:FAST + 2]
-    now = np.empty_like(fast)
-    now[0], now[1] = observed, expected
-    moved = now - fast
-    moved *= engine.fast_rate
-    moved += fast
-    np.copyto(fast, now)
-    np.copyto(fast, moved, where=in_alarm)
-    fast_obs, fast_exp = fast
-    calm = fast_obs < s.recover_ratio * fast_exp
-    calm &= score < s.recover_score
-    if outside is not None:
-        calm &= ~outside
-    down_now = fast_obs >= s.min_ratio_down * fast_exp
-    down_now &= crowd_down
-
-    # down_run, release_run, calm_run: one more in alarm (else restart), kept while their condition holds
-    counters = block[COUNTERS:COUNTERS + 3]
-    counters += 1.0
-    np.copyto(counters, COUNTER_RESTART, where=~in_alarm)
-    holds = np.empty(counters.shape, dtype=bool)
-    np.logical_or(in_alarm, entering, out=holds[0])
-    holds[0] &= evidence_down
-    np.logical_not(down_now, out=holds[1])
-    holds[2] = calm
-    counters *= holds
-    down_run, release_run, calm_run = counters
-    np.putmask(block[CALM_START], calm_run == 1.0, float(bucket))
-
-    np.putmask(alarm, entering, 1.0)
-    escalate = alarm > ALARM_UP
-    escalate &= down_run >= s.down_confirm_buckets
-    release = alarm == ALARM_DOWN
-    release &= release_run >= s.down_release_buckets
-    release &= ~escalate
-    np.putmask(alarm, release, 1.0)
-    np.putmask(alarm, escalate, 2.0)
-    recovered = calm_run >= s.recover_buckets
-    recovered &= in_alarm
-    np.putmask(alarm, recovered, 0.0)
-    release_run *= alarm == ALARM_DOWN
-    active = alarm > ALARM_UP
-    age = block[AGE]
-    age += 1.0
-    age *= active
-    state.rows[WRITTEN, index] = block[FAST:]
-
-    opened = index[entering]
-    if opened.size:
-        _open(state, opened, bucket, observed[entering])
-    closed = index[recovered]
-    if closed.size:
-        _reset_run(state, closed)
-    if np.count_nonzero(active):
-        _track_peak(state, index[active], bucket, observed[active], alarm[active])
-
-
-def _outside_evidence(engine: Engine, state: DetectorState, arrays: BucketArrays) -> np.ndarray | None:
+@inlined
+def outside_of(rows: np.ndarray, i: int, has_probes: bool, official: np.ndarray, has_official: bool,
+               limits: np.ndarray) -> bool:
     """Probes failing for several buckets, or the status page at major/critical."""
-    s = engine.limits
-    evidence: np.ndarray | None = None
-    if arrays.probe_checks is not None and arrays.probe_failed is not None:
-        checks = arrays.probe_checks
-        failing = (checks > 0) & (arrays.probe_failed >= s.probe_failing_share * checks)
-        np.multiply(state.probe_run + 1.0, failing, out=state.probe_run)
-        evidence = state.probe_run >= s.probe_confirm_buckets
-    elif state.probe_run.any():
-        state.probe_run.fill(0.0)
-    if arrays.official is not None:
-        official = (arrays.official >= s.official_degraded_level) & (arrays.official <= 3)
-        evidence = official if evidence is None else evidence | official
-    return evidence
+    outside = has_probes and rows[PROBE_RUN, i] >= limits[PROBE_CONFIRM]
+    if has_official:
+        outside = outside or (official[i] >= limits[OFFICIAL_DEGRADED_LEVEL] and official[i] <= 3)
+    return outside
 
 
-def _open(state: DetectorState, index: np.ndarray, bucket: int, observed: np.ndarray) -> None:
-    run_start = state.run_start[index]
-    state.onset[index] = np.where(np.isfinite(run_start), np.minimum(run_start, bucket), bucket)
-    state.detected[index] = bucket
-    state.peak_count[index] = observed
-    state.peak_at[index] = bucket
-    state.severity[index] = 0.0
-    state.calm_start[index] = np.nan
+@inlined
+def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float, outside: bool, cold: bool,
+           limits: np.ndarray) -> None:
+    """The state machine of one candidate service (see ``detector.machine``)."""
+    before, cusum = rows[ALARM, i], rows[CUSUM, i]
+    run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
+    ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
+    crowd_degraded = (run_rep >= limits[MIN_REPORTER_SHARE] * run_obs
+                      and run_obs >= limits[MIN_VOLUME_DEGRADED] and run_rep >= limits[MIN_REPORTERS_DEGRADED]
+                      and ratio >= limits[MIN_RATIO_DEGRADED])
+    crowd_down = (crowd_degraded and run_obs >= limits[MIN_VOLUME_DOWN]
+                  and run_rep >= limits[MIN_REPORTERS_DOWN] and ratio >= limits[MIN_RATIO_DOWN])
+    evidence = crowd_degraded and (s >= limits[SCORE_DEGRADED] or cusum >= limits[CUSUM_DEGRADED])
+    evidence_down = crowd_down and (s >= limits[SCORE_DOWN] or cusum >= limits[CUSUM_DOWN])
+    evidence = evidence or outside
+    in_alarm = before > UP
+    entering = evidence and not in_alarm and not cold
+
+    fast = limits[FAST_RATE]
+    fast_obs, fast_exp = x, e
+    if in_alarm:
+        fast_obs = (x - rows[FAST_OBS, i]) * fast + rows[FAST_OBS, i]
+        fast_exp = (e - rows[FAST_EXP, i]) * fast + rows[FAST_EXP, i]
+    calm = fast_obs < limits[RECOVER_RATIO] * fast_exp and s < limits[RECOVER_SCORE] and not outside
+    down_now = fast_obs >= limits[MIN_RATIO_DOWN] * fast_exp and crowd_down
+
+    down_run = (rows[DOWN_RUN, i] + 1.0 if in_alarm else 1.0) * (
+        1.0 if evidence_down and (in_alarm or entering) else 0.0)
+    release_run = (rows[RELEASE_RUN, i] + 1.0 if in_alarm else 0.0) * (0.0 if down_now else 1.0)
+    calm_run = (rows[CALM_RUN, i] + 1.0 if in_alarm else 0.0) * (1.0 if calm else 0.0)
+    if calm_run == 1.0:
+        rows[CALM_START, i] = bucket
+
+    alarm = 1.0 if entering else before
+    escalate = alarm > UP and down_run >= limits[DOWN_CONFIRM]
+    if alarm == DOWN and release_run >= limits[DOWN_RELEASE] and not escalate:
+        alarm = 1.0
+    if escalate:
+        alarm = 2.0
+    recovered = calm_run >= limits[RECOVER_BUCKETS] and in_alarm
+    if recovered:
+        alarm = 0.0
+    active = alarm > UP
+    rows[ALARM, i] = alarm
+    rows[FAST_OBS, i], rows[FAST_EXP, i] = fast_obs, fast_exp
+    rows[DOWN_RUN, i] = down_run
+    rows[RELEASE_RUN, i] = release_run * (1.0 if alarm == DOWN else 0.0)
+    rows[CALM_RUN, i] = calm_run
+    rows[ALARM_AGE, i] = (rows[ALARM_AGE, i] + 1.0) * (1.0 if active else 0.0)
+
+    if entering:
+        run_start = rows[RUN_START, i]
+        rows[ONSET, i] = minimum(run_start, bucket) if math.isfinite(run_start) else bucket
+        rows[DETECTED, i] = bucket
+        rows[PEAK_COUNT, i] = x
+        rows[PEAK_AT, i] = bucket
+        rows[SEVERITY, i] = 0.0
+        rows[CALM_START, i] = np.nan
+    if recovered:
+        for row in (CUSUM, RUN_OBS, RUN_EXP, RUN_REPORTERS, DOWN_RUN, RELEASE_RUN):
+            rows[row, i] = 0.0
+        rows[RUN_START, i] = np.nan
+    if active:
+        if x > rows[PEAK_COUNT, i]:
+            rows[PEAK_COUNT, i] = x
+            rows[PEAK_AT, i] = bucket
+        rows[SEVERITY, i] = maximum(rows[SEVERITY, i], alarm)
 
 
-def _reset_run(state: DetectorState, index: np.ndarray) -> None:
-    for name in ("cusum", "run_obs", "run_exp", "run_reporters", "down_run", "release_run"):
-        getattr(state, name)[index] = 0.0
-    state.run_start[index] = np.nan
-
-
-def _track_peak(state: DetectorState, index: np.ndarray, bucket: int, now: np.ndarray,
-                alarm: np.ndarray) -> None:
-    """The highest count of the alarm so far, when it was, and the worst alarm level."""
-    peak = state.rows[PEAK, index]
-    peak_count, peak_at, severity = peak
-    higher = now > peak_count
-    np.putmask(peak_count, higher, now)
-    np.putmask(peak_at, higher, float(bucket))
-    np.maximum(severity, alarm, out=severity)
-    state.rows[PEAK, index] = peak
-
-
-def mark_since(state: DetectorState, status: np.ndarray, moved: np.ndarray, bucket: int) -> None:
-    """Record when each service's shown status changed; an alarm dates from the rise's onset, and moving
-    between ``degraded`` and ``down`` keeps that date."""
-    entering_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (
-        (state.status == ALARM_UP) | (state.status == STATUS_UNKNOWN))
-    within_alarm = moved & (status > ALARM_UP) & (status < STATUS_UNKNOWN) & (state.status > ALARM_UP) & (
-        state.status < STATUS_UNKNOWN)
-    np.putmask(state.since, moved & ~within_alarm, float(bucket))
-    np.copyto(state.since, state.onset, where=entering_alarm & np.isfinite(state.onset))
-    state.status[...] = status
+@compiled
+def show(rows: np.ndarray, bucket: float, cold: np.ndarray, stale: np.ndarray, has_stale: bool,
+         alarm_before: np.ndarray, status: np.ndarray, changed: np.ndarray) -> int:
+    """The shown status (``unknown`` while cold or stale), when it last changed, and which services'
+    alarm changed."""
+    n_changed = 0
+    for i in range(rows.shape[1]):
+        rows[SEEN, i] = rows[SEEN, i] + 1.0
+        alarm = rows[ALARM, i]
+        shown = UNKNOWN if cold[i] or (has_stale and stale[i]) else alarm
+        status[i] = shown
+        old = rows[STATUS, i]
+        if shown != old:
+            alarm_now = UP < shown < UNKNOWN
+            if not (alarm_now and UP < old < UNKNOWN):
+                rows[SINCE, i] = bucket
+            if alarm_now and old in (UP, UNKNOWN) and math.isfinite(rows[ONSET, i]):
+                rows[SINCE, i] = rows[ONSET, i]
+            rows[STATUS, i] = shown
+        rows[LAST_BUCKET, i] = bucket
+        if alarm != alarm_before[i]:
+            changed[n_changed] = i
+            n_changed += 1
+    return n_changed
 
 
 def confidence(engine: Engine, state: DetectorState, p: np.ndarray, status: np.ndarray,

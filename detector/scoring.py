@@ -7,19 +7,14 @@ count more than one standard deviation above the mean; counts are right-skewed, 
 is no smaller than the normal one) and by the normal approximation elsewhere, where the score is far
 from 1.
 
-``Engine.step`` calls ``tail_from_z`` and ``rise_llr_into`` with its workspace buffers; ``upper_tail``
-and ``rise_llr`` are the same arithmetic for callers without one.
+``Engine.step`` calls ``tail_from_z`` with the deviation ``passes.before_tails`` computed;
+``upper_tail`` is the same for callers without one (the verdict's per-source scores).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from scipy import special
-
-if TYPE_CHECKING:
-    from detector.workspace import Constants, Scratch
 
 TAIL_GATE_Z = 1.0
 MIN_MEAN = 1e-6
@@ -70,44 +65,6 @@ def _negative_binomial_tail(x: np.ndarray, mu: np.ndarray, r: np.ndarray) -> np.
     size = 1.0 / np.maximum(r, POISSON_BELOW)
     tail: np.ndarray = special.betainc(x, size, mu / (mu + size))
     return tail
-
-
-def rise_llr(x: np.ndarray, mu: np.ndarray, var: np.ndarray, ratio: float, min_shift: float) -> np.ndarray:
-    """Log-likelihood ratio of "the mean rose to max(mu * ratio, mu + min_shift)" against "it is mu"."""
-    mu = np.maximum(mu, MIN_MEAN)
-    risen = np.maximum(mu * ratio, mu + min_shift)
-    size = mu * mu / np.maximum(var - mu, POISSON_BELOW * mu * mu)
-    slope = np.log(risen * (size + mu) / (mu * (size + risen)))
-    return x * slope - size * np.log1p((risen - mu) / (size + mu))
-
-
-def rise_llr_into(x: np.ndarray, mu_safe: np.ndarray, var: np.ndarray, c: Constants,
-                  s: Scratch) -> np.ndarray:
-    """``rise_llr`` with the settings' ratio and shift, written into ``s.numerator`` (returned)."""
-    mu = mu_safe
-    risen, size, size_mu, term, llr = s.risen, s.size, s.size_mu, s.term, s.numerator
-    np.multiply(mu, c.cusum_ratio, out=risen)
-    np.add(mu, c.cusum_min_shift, out=term)
-    np.maximum(risen, term, out=risen)
-    np.subtract(var, mu, out=s.excess)
-    np.multiply(c.poisson_below, mu, out=term)
-    np.multiply(term, mu, out=term)
-    np.maximum(s.excess, term, out=s.excess)
-    np.multiply(mu, mu, out=size)
-    np.divide(size, s.excess, out=size)
-    np.add(size, mu, out=size_mu)
-    np.multiply(risen, size_mu, out=llr)
-    np.add(size, risen, out=term)
-    np.multiply(mu, term, out=term)
-    np.divide(llr, term, out=llr)
-    np.log(llr, out=llr)
-    np.multiply(x, llr, out=llr)
-    np.subtract(risen, mu, out=term)
-    np.divide(term, size_mu, out=term)
-    np.log1p(term, out=term)
-    np.multiply(size, term, out=term)
-    np.subtract(llr, term, out=llr)
-    return llr
 
 
 def log_surprise(p: np.ndarray) -> np.ndarray:
