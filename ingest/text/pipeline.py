@@ -63,7 +63,19 @@ class TextPipeline:
         return cls(catalog, TextModel.load(), hash_key, dedup_window_seconds)
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
-        """One Classification per text, in order; texts naming no service never reach the model."""
+        """One Classification per text, in order; texts naming no service never reach the model.
+
+        Identical texts in a batch (copy-paste floods, retweet-style duplicates) are classified once.
+        """
+        first: dict[str, int] = {}
+        for text in texts:
+            first.setdefault(text, len(first))
+        if len(first) < len(texts):
+            unique = self._classify_unique(list(first))
+            return [unique[first[text]] for text in texts]
+        return self._classify_unique(texts)
+
+    def _classify_unique(self, texts: Sequence[str]) -> list[Classification]:
         results: list[Classification] = [NO_SERVICE] * len(texts)
         positions: list[int] = []
         services: list[str] = []
