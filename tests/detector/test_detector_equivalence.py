@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from hypothesis import HealthCheck, example, given, settings
@@ -15,7 +16,7 @@ from detector.settings import DetectorSettings
 
 START = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 SERVICES = ("alpha", "beta", "gamma")
-TUNING = {"warmup_days": 20 / 1440, "recover_buckets": 3, "cusum_degraded": 4.0, "cusum_down": 8.0}
+TUNING: dict[str, Any] = {"warmup_days": 20 / 1440, "recover_buckets": 3, "cusum_degraded": 4.0, "cusum_down": 8.0}
 
 row = st.tuples(st.integers(0, 2), st.integers(0, 119), st.sampled_from(["report", "post"]),
                 st.sampled_from(["login", "website", "email"]), st.integers(0, 60), st.integers(0, 8))
@@ -37,7 +38,7 @@ def test_live_and_replay_agree_bucket_for_bucket(rows: list[tuple[int, int, str,
     result = replay(counts.assign(bucket=counts["bucket"].map(lambda b: b.isoformat())), **TUNING)
 
     services = sorted(counts["service"].unique())
-    live = LiveDetector(services, DetectorSettings(**TUNING))  # type: ignore[arg-type]
+    live = LiveDetector(services, DetectorSettings(**TUNING))
     buckets = sorted(result.timeline["bucket"].unique())
     live_rows = []
     for bucket in buckets:
