@@ -16,7 +16,8 @@ from detector.settings import DetectorSettings
 
 START = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 SERVICES = ("alpha", "beta", "gamma")
-TUNING: dict[str, Any] = {"warmup_days": 20 / 1440, "recover_buckets": 3, "cusum_degraded": 4.0, "cusum_down": 8.0}
+TUNING: dict[str, Any] = {"warmup_days": 20 / 1440, "recover_buckets": 3, "cusum_degraded": 4.0,
+                          "cusum_down": 8.0}
 
 row = st.tuples(st.integers(0, 2), st.integers(0, 119), st.sampled_from(["report", "post"]),
                 st.sampled_from(["login", "website", "email"]), st.integers(0, 60), st.integers(0, 8))
