@@ -9,6 +9,6 @@ from dataclasses import dataclass
 class ApiTuning:
     heartbeat_seconds: float = 15.0
     stream_lifetime_seconds: float = 3600.0
-    report_writers: int = 4
+    report_writers: int = 2
     report_batch_limit: int = 2000
     event_history: int = 1000

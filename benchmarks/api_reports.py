@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from api_read import free_port, start, stop, wait_for  # noqa: E402
 
+from api.tuning import ApiTuning  # noqa: E402
 from downwatch.store.databases import create_database, drop_database, with_database  # noqa: E402
 from downwatch.store.migrate import upgrade  # noqa: E402
 from downwatch.store.pool import connect  # noqa: E402
@@ -60,6 +61,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--report-writers", type=int, default=ApiTuning().report_writers)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("api_reports: wrk is not installed (apt-get install -y wrk)", file=sys.stderr)
@@ -70,7 +72,7 @@ def main() -> int:
     dsn = asyncio.run(prepare(admin_dsn, name))
     port = free_port()
     process = start([sys.executable, str(ROOT / "benchmarks" / "api_server.py"), "--port", str(port),
-                     "--database-url", dsn])
+                     "--database-url", dsn, "--report-writers", str(args.report_writers)])
     try:
         wait_for(f"http://127.0.0.1:{port}/v1/services/bt")
         started = time.monotonic()
@@ -97,8 +99,9 @@ def main() -> int:
     other = int(grab(r"other (\d+)"))
     rate = float(grab(r"Requests/sec:\s+([\d.]+)"))
     p99 = grab(r"^\s+99%\s+(\S+)")
-    print(f"POST /v1/reports, one API process, wrk -t{args.threads} -c{args.connections} -d{args.duration}s "
-          f"({elapsed:.1f} s), distinct clients, PostgreSQL at {admin_dsn.rsplit('@', 1)[-1]}")
+    print(f"POST /v1/reports, one API process ({args.report_writers} writer tasks), "
+          f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s ({elapsed:.1f} s), "
+          f"distinct clients, PostgreSQL at {admin_dsn.rsplit('@', 1)[-1]}")
     print(f"  answered 202:              {accepted:,} ({accepted / args.duration:,.0f}/s; "
           f"wrk {rate:,.0f} req/s, p99 {p99})")
     print(f"  of which counted:          {counted:,}")
