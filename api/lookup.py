@@ -33,7 +33,3 @@ def max_age(app: web.Application) -> int:
     """Seconds until the next detector tick is due (at least 1), so caches never keep an answer
     much past the tick that replaces it."""
     return max(1, int(app[BOARD].next_tick_due - time.monotonic()))
-
-
-def board_of(request: web.Request) -> VerdictBoard:
-    return request.app[BOARD]

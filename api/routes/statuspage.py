@@ -4,6 +4,9 @@ that append ``/api/v2/summary.json`` to a page's base URL can use ``/v1/statuspa
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from aiohttp import web
 
 from api.caching import cached_answer
@@ -22,11 +25,11 @@ async def get_summary(request: web.Request) -> web.Response:
     assert verdict_answer is not None
     page_url = str(request.url.with_path(f"/v1/services/{service.slug}").with_query(None))
 
-    def build() -> tuple[object, object]:
+    def build() -> tuple[Any, datetime]:
         return (summary(service, board.verdict(service.slug), page_url, verdict_answer.last_modified),
                 verdict_answer.last_modified)
 
-    answer = board.derived(("statuspage", service.slug, page_url), build)  # type: ignore[arg-type]
+    answer = board.derived(("statuspage", service.slug, page_url), build)
     return cached_answer(request, answer, max_age(app))
 
 
