@@ -30,6 +30,13 @@ def replay_speed(services: int, days: int) -> None:
     settings = DetectorSettings()
     world = SyntheticWorld(services=services, days=days, seed=11)
     engine, state = Engine(settings), DetectorState.new(services, settings)
+    started = time.perf_counter()
+    zeros = np.zeros(services)
+    engine.step(DetectorState.new(services, settings),
+                BucketArrays(reports=zeros, posts=zeros, reporters=zeros), int(world.day(0).buckets[0]))
+    loading = time.perf_counter() - started
+    print(f"replay: loading (or first compiling) the compiled passes took {loading:.1f} s "
+          "(once per process, not timed below)")
     wall = cpu = last_cpu = 0.0
     for day in range(days):
         data = world.day(day)
