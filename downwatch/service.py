@@ -14,6 +14,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from api.app import create_app
+from api.follower import follow_store
 from api.keys import BOARD, CATALOG, POOL
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.clock import Clock, WallClock
@@ -27,10 +28,16 @@ from ingest.sources.registry import build_sources
 from ingest.sources.routing import default_pipeline
 
 
-def build_app(settings: Settings, *, with_sources: bool = True,
+def build_app(settings: Settings, *, with_sources: bool = True, follower: bool = False,
               clock: Clock | None = None) -> web.Application:
-    """The API app with the live background work attached (sources, detector, retention)."""
+    """The API app with the live background work attached (sources, detector, retention).
+
+    A ``follower`` runs neither sources nor the detector: it answers HTTP from the verdicts another
+    process writes to the store, re-read once per tick (``api.follower``).
+    """
     catalog = load_catalog(settings.catalog_path)
+    if follower:
+        return create_app(settings, catalog=catalog, background=[follow_store()])
     clock = clock or WallClock()
     sources = build_sources(settings, catalog) if with_sources else []
     background: list[CleanupContext] = [detector_context(settings, clock, watched(sources)),

@@ -25,8 +25,12 @@ def register(sub: Any) -> None:
                         help="TOML settings file (also accepted before `serve`; default: $DOWNWATCH_CONFIG)")
     parser.add_argument("--port", type=int, default=None, help="port to listen on (overrides the settings)")
     parser.add_argument("--host", default=None, help="address to listen on (overrides the settings)")
-    parser.add_argument("--no-sources", action="store_true",
-                        help="serve the API and run the detector without starting any ingest source")
+    role = parser.add_mutually_exclusive_group()
+    role.add_argument("--no-sources", action="store_true",
+                      help="serve the API and run the detector without starting any ingest source")
+    role.add_argument("--follower", action="store_true",
+                      help="serve the API only, following the verdicts another `serve` process writes "
+                           "(for several API processes behind a cache; see api/deploy/README.md)")
     parser.set_defaults(run=run)
 
 
@@ -56,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from downwatch.service import build_app
     from downwatch.store.pool import describe_dsn
 
-    app = build_app(settings, with_sources=not args.no_sources)
+    app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                     print=lambda message: print(f"downwatch serve: {message}", flush=True))
