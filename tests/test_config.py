@@ -36,10 +36,23 @@ def test_bad_settings_are_refused_with_a_clear_message(tmp_path: Path, content: 
 
 
 def test_missing_config_file_is_named() -> None:
-    with pytest.raises(ConfigError, match="config file /nope.toml not found"):
+    with pytest.raises(ConfigError, match=r"config file /nope\.toml not found"):
         load_settings("/nope.toml", environ={})
 
 
 def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     assert markdown_table() in readme
+
+
+def test_readme_example_config_builds_its_sources(tmp_path: Path) -> None:
+    from downwatch.catalog import load_catalog
+    from ingest.sources.registry import build_sources
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = tmp_path / "example.toml"
+    config.write_text(example)
+    sources = build_sources(load_settings(config, environ={}), load_catalog())
+    kinds = {type(source).__name__ for source in sources}
+    assert kinds == {"RedditSource", "StatuspageSource", "ProbeSource"}
