@@ -53,6 +53,7 @@ from detector.jit import (
     PROBE_FAILING_SHARE,
     PROBE_RUN,
     RECOVER_BUCKETS,
+    RECOVER_MARGIN_SD,
     RECOVER_RATIO,
     RECOVER_SCORE,
     RELEASE_RUN,
@@ -161,7 +162,9 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     if in_alarm:
         fast_obs = (x - rows[FAST_OBS, i]) * fast + rows[FAST_OBS, i]
         fast_exp = (e - rows[FAST_EXP, i]) * fast + rows[FAST_EXP, i]
-    calm = fast_obs < limits[RECOVER_RATIO] * fast_exp and s < limits[RECOVER_SCORE] and not outside
+    margin = limits[RECOVER_MARGIN_SD] * math.sqrt(maximum(fast_exp, 0.0) * fast / (2.0 - fast))
+    calm_level = maximum(limits[RECOVER_RATIO] * fast_exp, fast_exp + margin)
+    calm = fast_obs < calm_level and s < limits[RECOVER_SCORE] and not outside
     down_now = fast_obs >= limits[MIN_RATIO_DOWN] * fast_exp and crowd_down
 
     down_run = (rows[DOWN_RUN, i] + 1.0 if in_alarm else 1.0) * (

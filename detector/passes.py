@@ -28,12 +28,14 @@ from detector.jit import (
     DOW,
     DOW_SUM,
     HOD,
+    HOD_PRIOR_BUCKETS,
     HOD_SUM,
     LEVEL,
     MAX_DISPERSION,
     SEEN,
     WARMUP_BUCKETS,
     YOUNG_BUCKETS,
+    YOUNG_PROFILE_DISPERSION,
     compiled,
     maximum,
     minimum,
@@ -53,6 +55,7 @@ def before_tails(rows: np.ndarray, hour: int, weekday: int, reports: np.ndarray,
     """
     max_dispersion, ratio, shift = limits[MAX_DISPERSION], limits[CUSUM_RATIO], limits[CUSUM_MIN_SHIFT]
     young_buckets = limits[YOUNG_BUCKETS]
+    young_dispersion, hod_prior = limits[YOUNG_PROFILE_DISPERSION], limits[HOD_PRIOR_BUCKETS]
     young = False
     for i in range(rows.shape[1]):
         d = rows[HOD + hour, i] * (24.0 / rows[HOD_SUM, i])
@@ -61,6 +64,7 @@ def before_tails(rows: np.ndarray, hour: int, weekday: int, reports: np.ndarray,
         x = reports[i] + posts[i]
         m = maximum(e, MIN_MEAN)
         r = minimum(maximum(rows[DISP_NUM, i] / maximum(rows[DISP_DEN, i], 1e-12), 0.0), max_dispersion)
+        r = r + young_dispersion * hod_prior / (rows[SEEN, i] / 24.0 + hod_prior)
         v = m + r * m * m
         daily[i], weekly[i], expected[i], observed[i], mu[i], var[i] = d, w, e, x, m, v
         negative_z[i] = (e - (x - 0.5)) / math.sqrt(v)

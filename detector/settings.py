@@ -30,6 +30,9 @@ class DetectorSettings:
     """Memory of the over-dispersion estimate (negative binomial: var = mu + r * mu**2)."""
     max_dispersion: float = 2.0
     """Upper bound on r; it keeps one burst from making a service unscorable."""
+    young_profile_dispersion: float = 2.0
+    """Extra over-dispersion while the hour-of-day profile is young: r grows by this times the share of
+    the flat prior still in the hour's factor (a half after one day, a third after two)."""
 
     prior_per_day: float = 20.0
     """Reports + posts per day assumed for a new service until its own history takes over."""
@@ -81,6 +84,9 @@ class DetectorSettings:
     """Consecutive calm buckets before an alarm returns to `up` (hysteresis: no flapping)."""
     recover_ratio: float = 1.5
     """A bucket is calm when the short-term average is below expected * this ratio ..."""
+    recover_margin_sd: float = 2.0
+    """... or above expected by less than this many standard deviations of that average (Poisson): at
+    low counts one report does not break the calm ..."""
     recover_score: float = 0.99
     """... and its anomaly score is below this."""
     fast_halflife_buckets: float = 2.0
