@@ -30,6 +30,7 @@ from downwatch.store.detector_output import (
     next_incident_id,
     read_counts,
     read_states,
+    read_status_readings,
     read_verdicts,
     write_tick,
 )
@@ -57,9 +58,28 @@ class _Bucket:
     locations: dict[str, float] = field(default_factory=lambda: defaultdict(float))
 
 
+def latest_readings(readings: Iterable[Mapping[str, Any]],
+                    bucket_seconds: int) -> dict[tuple[str, datetime], tuple[str, str | None]]:
+    """The last status-page reading of each service in each bucket: (indicator, description).
+
+    A page's state is its latest word, not an average of what it said during the bucket.
+    """
+    latest: dict[tuple[str, datetime], tuple[str, str | None]] = {}
+    for row in readings:
+        level = min(3, max(0, round(3 * float(row["weight"]))))
+        indicator = OFFICIAL_LEVELS[level]
+        evidence = row["evidence"] if isinstance(row["evidence"], dict) else {}
+        description = evidence.get("description") if evidence.get("indicator") == indicator else None
+        latest[(row["service"], bucket_of(row["observed_at"], bucket_seconds))] = (
+            indicator, description if isinstance(description, str) else None)
+    return latest
+
+
 def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]],
                            places: Iterable[Mapping[str, Any]],
-                           alive: frozenset[Kind] = frozenset(SOURCE_KINDS)) -> dict[str, BucketObservation]:
+                           alive: frozenset[Kind] = frozenset(SOURCE_KINDS),
+                           readings: Mapping[str, tuple[str, str | None]] | None = None
+                           ) -> dict[str, BucketObservation]:
     """One bucket's ``counts`` and ``location_counts`` rows as the detector's observations.
 
     Stored conventions (``ingest.sources.structured``): a ``post``'s weight is its classifier
@@ -88,14 +108,17 @@ def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]]
         per[row["service"]].locations[row["location"]] += row["n"]
     out = {}
     for service, b in per.items():
-        official = None
-        if b.status_readings:
+        official, description = None, None
+        if readings and service in readings:
+            official, description = readings[service]
+        elif b.status_readings:
             official = OFFICIAL_LEVELS[min(3, round(3 * b.status_weight / b.status_readings))]
         out[service] = BucketObservation(
             service=service, bucket=bucket, reports=b.reports, posts=b.posts,
             reporters=b.reporters if b.reports or b.posts else None, problems=dict(b.problems),
             locations=dict(b.locations), probe_failed=b.probe_failed, probe_checks=b.probe_checks,
-            official=official, official_description=OFFICIAL_DESCRIPTIONS.get(official or ""), alive=alive)
+            official=official, official_description=description or OFFICIAL_DESCRIPTIONS.get(official or ""),
+            alive=alive)
     return out
 
 
@@ -113,7 +136,7 @@ class DetectorTicker:
         self.last_bucket: datetime | None = None
         self.alive: frozenset[Kind] = frozenset(SOURCE_KINDS)
         self._statuses: dict[str, str] = {}
-        self._official: dict[str, str] = {}
+        self._official: dict[str, tuple[str, str | None]] = {}
 
     async def restore(self, start: datetime | None = None) -> None:
         """Load the detector's memory; without any, start scoring at ``start`` (default: now)."""
@@ -125,9 +148,9 @@ class DetectorTicker:
         self.detector.book.next_id = max(self.detector.book.next_id, await next_incident_id(self._pool))
         for service, body in (await read_verdicts(self._pool)).items():
             self._statuses[service] = body.get("status", "unknown")
-            official = (body.get("official") or {}).get("indicator")
-            if official in OFFICIAL_DESCRIPTIONS:
-                self._official[service] = official
+            official = body.get("official") or {}
+            if official.get("indicator") in OFFICIAL_DESCRIPTIONS:
+                self._official[service] = (official["indicator"], official.get("description"))
         if self.detector.last_bucket is not None:
             self.last_bucket = datetime.fromtimestamp(self.detector.last_bucket, UTC)
         elif start is not None:
@@ -156,6 +179,12 @@ class DetectorTicker:
 
     async def _score_chunk(self, buckets: list[datetime]) -> None:
         counts, places = await read_counts(self._pool, buckets[0], buckets[-1] + self._bucket)
+        readings = latest_readings(
+            await read_status_readings(self._pool, buckets[0], buckets[-1] + self._bucket),
+            int(self._bucket.total_seconds()))
+        readings_by: dict[datetime, dict[str, tuple[str, str | None]]] = defaultdict(dict)
+        for (service, bucket_start), reading in readings.items():
+            readings_by[bucket_start][service] = reading
         counts_by: dict[datetime, list[Any]] = defaultdict(list)
         places_by: dict[datetime, list[Any]] = defaultdict(list)
         for row in counts:
@@ -166,7 +195,8 @@ class DetectorTicker:
         touched_incidents: dict[int, dict[str, Any]] = {}
         for bucket in buckets:
             observations = observations_from_rows(bucket, counts_by.get(bucket, ()),
-                                                  places_by.get(bucket, ()), self.alive)
+                                                  places_by.get(bucket, ()), self.alive,
+                                                  readings_by.get(bucket))
             observations = self._with_official(bucket, observations)
             for service in observations:
                 self._active[self.detector.index[service]] = True
@@ -197,16 +227,14 @@ class DetectorTicker:
             await write_tick(conn, out)
         self.last_bucket = last_bucket
 
-
     def _with_official(self, bucket: datetime,
                        observations: dict[str, BucketObservation]) -> dict[str, BucketObservation]:
         """A status page's last reading holds until the next one: carry it into buckets without one."""
         for service, obs in observations.items():
             if obs.official is not None:
-                self._official[service] = obs.official
-        for service, indicator in self._official.items():
+                self._official[service] = (obs.official, obs.official_description)
+        for service, (indicator, description) in self._official.items():
             current = observations.get(service)
-            description = OFFICIAL_DESCRIPTIONS.get(indicator)
             if current is None:
                 observations[service] = BucketObservation(service=service, bucket=bucket, official=indicator,
                                                           official_description=description, alive=self.alive)

@@ -20,6 +20,10 @@ READ_LOCATION_COUNTS = """
 SELECT service, bucket, location, n FROM location_counts
 WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, service, location
 """
+READ_STATUS_READINGS = """
+SELECT service, observed_at, weight, evidence FROM signals
+WHERE kind = 'status' AND observed_at >= $1 AND observed_at < $2 ORDER BY observed_at, weight
+"""
 UPSERT_SCORES = """
 INSERT INTO scores (service, bucket, observed, expected, score, status)
 SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::text[])
@@ -95,6 +99,12 @@ async def read_counts(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
     counts = await conn.fetch(READ_COUNTS, start, end)
     places = await conn.fetch(READ_LOCATION_COUNTS, start, end)
     return counts, places
+
+
+async def read_status_readings(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
+                               end: datetime) -> list[asyncpg.Record]:
+    """Status-page readings with times in [start, end), oldest first."""
+    return list(await conn.fetch(READ_STATUS_READINGS, start, end))
 
 
 async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:

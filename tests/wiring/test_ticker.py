@@ -77,3 +77,24 @@ async def test_ticker_scores_each_closed_bucket_once_and_survives_a_restart(fres
     finally:
         await pool.close()
 
+
+
+def test_a_status_page_is_what_it_said_last_in_the_bucket() -> None:
+    from downwatch.ticker import latest_readings
+
+    at = T0 + timedelta(seconds=5)
+    readings = [
+        {"service": "bt", "observed_at": at, "weight": 0.0, "evidence": {"indicator": "none"}},
+        {"service": "bt", "observed_at": at + timedelta(seconds=30), "weight": 2 / 3,
+         "evidence": {"indicator": "major", "description": "Partial System Outage"}},
+        {"service": "ee", "observed_at": at, "weight": 1 / 3, "evidence": {"impact": "minor"}},
+        {"service": "ee", "observed_at": at + timedelta(seconds=20), "weight": 0.0,
+         "evidence": {"indicator": "none", "description": "All Systems Operational"}},
+    ]
+    latest = latest_readings(readings, 60)
+    assert latest[("bt", T0)] == ("major", "Partial System Outage")
+    assert latest[("ee", T0)] == ("none", "All Systems Operational")
+    counts = [{"service": "bt", "kind": "status", "problem": "other", "n": 2, "weight": 2 / 3,
+               "reporters": 0}]
+    obs = observations_from_rows(T0, counts, [], readings={"bt": latest[("bt", T0)]})["bt"]
+    assert obs.official == "major" and obs.official_description == "Partial System Outage"

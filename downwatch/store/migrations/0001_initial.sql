@@ -41,6 +41,7 @@ CREATE TABLE signals (
     evidence    jsonb NOT NULL DEFAULT '{}'
 ) PARTITION BY RANGE (observed_at);
 CREATE INDEX signals_service_time ON signals (service, observed_at);
+CREATE INDEX signals_kind_time ON signals (kind, observed_at);
 
 -- Daily partitions are created on demand by this function (the only place with dynamic DDL; the
 -- table name is derived from a date, never from user text).
