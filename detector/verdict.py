@@ -137,12 +137,17 @@ def _unknown_reason(state: DetectorState, i: int, obs: BucketObservation | None,
             f"expected is still mostly a prior of {settings.prior_per_day:g} a day")
 
 
+def amount(value: float) -> str:
+    """A count for people: whole when it is (near) whole, else one decimal (posts are weighted)."""
+    return f"{value:,.0f}" if abs(value - round(value)) < 0.05 else f"{value:,.1f}"
+
+
 def explain(status: Status, observed: float, expected: float, since: datetime | None,
             problems: dict[str, float], official: dict[str, Any], reason: str | None,
             reporters: float | None, bucket_seconds: int) -> str:
     """One plain-language sentence saying why the status is what it is."""
     window = "minute" if bucket_seconds == 60 else f"{bucket_seconds} s"
-    counts = f"{observed:g} reports and posts in the last {window} against {expected:.1f} expected"
+    counts = f"{amount(observed)} reports and posts in the last {window} against {expected:.1f} expected"
     if status is Status.UNKNOWN:
         return f"Cannot tell: {reason}."
     if status is Status.UP:
@@ -154,7 +159,7 @@ def explain(status: Status, observed: float, expected: float, since: datetime | 
     if problems:
         parts.append("most about " + ", ".join(f"{k} ({v:.0%})" for k, v in list(problems.items())[:3]))
     if reporters is not None:
-        parts.append(f"from {reporters:g} distinct reporters")
+        parts.append(f"from {amount(reporters)} distinct reporters")
     if official.get("disagrees"):
         parts.append("while the official status page says all systems operational")
     elif official.get("incident"):
