@@ -137,3 +137,22 @@ def evaluate(name: str, alarms: Iterable[Alarm], history: SyntheticHistory, warm
                       median_delay=float(np.median(found)) if found.size else math.nan,
                       delays=tuple(delays.tolist()), false_alarms=false_alarms,
                       false_alarms_per_service_month=false_alarms / months if months > 0 else math.nan)
+
+
+def onset_errors(incidents: pd.DataFrame, history: SyntheticHistory, grace: int = 30) -> np.ndarray:
+    """Per outage, |estimated onset - true onset| in buckets for the first incident detected in it
+    (between its onset and ``grace`` buckets after its end); NaN when none was."""
+    position = {name: i for i, name in enumerate(history.names)}
+    start = int(history.buckets[0])
+    errors = np.full(len(history.outages), np.nan)
+    detected_at = np.full(len(history.outages), np.inf)
+    for row in incidents.itertuples():
+        service = position[row.service]
+        detected = (int(row.detected_at.timestamp()) - start) // history.bucket_seconds
+        began = (int(row.started_at.timestamp()) - start) // history.bucket_seconds
+        for n, o in enumerate(history.outages):
+            if o.service == service and o.onset <= detected < o.onset + o.duration + grace \
+                    and detected < detected_at[n]:
+                detected_at[n] = detected
+                errors[n] = abs(began - o.onset)
+    return errors
