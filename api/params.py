@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from multidict import MultiMapping
 
@@ -85,3 +85,23 @@ def parse_text(name: str, raw: str | None, *, max_length: int = 200) -> str | No
     if any(ord(ch) < 32 for ch in raw):
         raise bad_parameter(name, f"{name} contains control characters")
     return raw
+
+
+def floor_to(moment: datetime, seconds: int) -> datetime:
+    epoch = int(moment.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % seconds, tz=UTC)
+
+
+def time_range(query: dict[str, str], latest: datetime, bucket: int,
+               default_span: timedelta) -> tuple[datetime, datetime]:
+    """``from``/``to`` of a query: ``to`` defaults to the end of the bucket holding ``latest``, ``from``
+    to ``default_span`` before ``to``; ``from`` must come before ``to``."""
+    end = parse_time("to", query.get("to"))
+    start = parse_time("from", query.get("from"))
+    if end is None:
+        end = floor_to(latest, bucket) + timedelta(seconds=bucket)
+    if start is None:
+        start = end - default_span
+    if start >= end:
+        raise bad_parameter("from", "from must be earlier than to")
+    return start, end

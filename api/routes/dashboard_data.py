@@ -19,10 +19,9 @@ from api.board import VerdictBoard
 from api.caching import cached_answer
 from api.keys import BOARD, SETTINGS, STORE_ANSWERS
 from api.lookup import max_age, require_service
-from api.params import bad_parameter, parse_int, parse_time, single_values
+from api.params import bad_parameter, floor_to, parse_int, single_values, time_range
 from api.representation import Representation
 from api.routes.dashboard_story import facts_of, official_gap, quotable_summary
-from api.routes.timeline import floor_to
 from api.store_access import STORE_ERRORS, pool_of, store_failed
 from downwatch.store import dashboard_queries as queries
 from downwatch.store.api_queries import incidents
@@ -125,14 +124,7 @@ def breakdowns(totals: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, 
 
 
 def requested_range(board: VerdictBoard, bucket: int, query: dict[str, str]) -> tuple[datetime, datetime]:
-    end = parse_time("to", query.get("to"))
-    start = parse_time("from", query.get("from"))
-    if end is None:
-        end = floor_to(board.published_at, bucket) + timedelta(seconds=bucket)
-    if start is None:
-        start = end - DEFAULT_SPAN
-    if start >= end:
-        raise bad_parameter("from", "from must be earlier than to")
+    start, end = time_range(query, board.published_at, bucket, DEFAULT_SPAN)
     if end - start > MAX_SPAN:
         raise bad_parameter("from", f"from..to spans more than {MAX_SPAN.days} days; choose a shorter range")
     return start, end

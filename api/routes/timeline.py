@@ -5,14 +5,14 @@ Read once per board version and key, whatever the number of clients asking.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 
 from api.caching import cached_answer
 from api.keys import BOARD, SETTINGS, STORE_ANSWERS
 from api.lookup import max_age, require_service
-from api.params import bad_parameter, parse_int, parse_time, single_values
+from api.params import bad_parameter, floor_to, parse_int, single_values, time_range
 from api.representation import Representation
 from api.store_access import STORE_ERRORS, pool_of, store_failed
 from downwatch.store.api_queries import timeline
@@ -21,11 +21,6 @@ PARAMETERS = ("from", "to", "step")
 DEFAULT_SPAN = timedelta(hours=6)
 MAX_POINTS = 10_080
 MAX_STEP_SECONDS = 86_400
-
-
-def floor_to(moment: datetime, seconds: int) -> datetime:
-    epoch = int(moment.timestamp())
-    return datetime.fromtimestamp(epoch - epoch % seconds, tz=UTC)
 
 
 async def get_timeline(request: web.Request) -> web.Response:
@@ -37,14 +32,7 @@ async def get_timeline(request: web.Request) -> web.Response:
     step = parse_int("step", query.get("step"), default=bucket, low=bucket, high=MAX_STEP_SECONDS)
     if step % bucket:
         raise bad_parameter("step", f"step={step} must be a multiple of the bucket width ({bucket} s)")
-    end = parse_time("to", query.get("to"))
-    start = parse_time("from", query.get("from"))
-    if end is None:
-        end = floor_to(board.published_at, bucket) + timedelta(seconds=bucket)
-    if start is None:
-        start = end - DEFAULT_SPAN
-    if start >= end:
-        raise bad_parameter("from", "from must be earlier than to")
+    start, end = time_range(query, board.published_at, bucket, DEFAULT_SPAN)
     start = floor_to(start, step)
     end = floor_to(end - timedelta(microseconds=1), step) + timedelta(seconds=step)
     if (end - start).total_seconds() / step > MAX_POINTS:
