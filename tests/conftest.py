@@ -7,6 +7,7 @@ Without it, the run starts a throw-away embedded PostgreSQL in a temporary direc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -60,23 +61,26 @@ def database_url(postgres_admin_dsn: str) -> Iterator[str]:
         asyncio.run(drop_database(postgres_admin_dsn, name))
 
 
-@pytest.fixture
-def fresh_database_url(postgres_admin_dsn: str) -> Iterator[str]:
-    """A fresh, migrated database for one test, dropped after it."""
-    name = f"downwatch_t_{uuid.uuid4().hex[:12]}"
-    dsn = asyncio.run(_create_migrated(postgres_admin_dsn, name))
+@contextlib.contextmanager
+def _throwaway_database(admin_dsn: str, prefix: str, *, migrated: bool) -> Iterator[str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    create = _create_migrated(admin_dsn, name) if migrated else create_database(admin_dsn, name, replace=True)
+    dsn = asyncio.run(create)
     try:
         yield dsn
     finally:
-        asyncio.run(drop_database(postgres_admin_dsn, name))
+        asyncio.run(drop_database(admin_dsn, name))
+
+
+@pytest.fixture
+def fresh_database_url(postgres_admin_dsn: str) -> Iterator[str]:
+    """A fresh, migrated database for one test, dropped after it."""
+    with _throwaway_database(postgres_admin_dsn, "downwatch_t", migrated=True) as dsn:
+        yield dsn
 
 
 @pytest.fixture
 def empty_database_url(postgres_admin_dsn: str) -> Iterator[str]:
     """A fresh database with no schema at all, dropped after the test."""
-    name = f"downwatch_e_{uuid.uuid4().hex[:12]}"
-    dsn = asyncio.run(create_database(postgres_admin_dsn, name, replace=True))
-    try:
+    with _throwaway_database(postgres_admin_dsn, "downwatch_e", migrated=False) as dsn:
         yield dsn
-    finally:
-        asyncio.run(drop_database(postgres_admin_dsn, name))
