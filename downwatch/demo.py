@@ -32,7 +32,7 @@ from downwatch.scenario import Scenario, bt_outage
 from downwatch.store.migrate import upgrade
 from downwatch.store.pool import create_pool
 from downwatch.store.services import sync_catalog
-from downwatch.store.signals import insert_signals
+from downwatch.store.signals import bucket_of, insert_signals
 from downwatch.ticker import DetectorTicker, Publish
 from ingest.sources.routing import RoutedPipeline, default_pipeline
 
@@ -98,7 +98,12 @@ class DemoSystem:
             await pool.close()
 
     async def feed(self, until: datetime) -> int:
-        """Ingest the scenario's observations up to ``until``; return how many signals were stored."""
+        """Ingest the scenario's whole minutes that ended by ``until``; return how many signals were stored.
+
+        The scenario draws a minute at a time, so feeding stops at a minute boundary: a minute is
+        generated once, never again from a mid-minute start.
+        """
+        until = bucket_of(until, 60)
         stored = 0
         while self.fed_until < until:
             end = min(until, self.fed_until + timedelta(minutes=HISTORY_BATCH_MINUTES))

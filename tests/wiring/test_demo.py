@@ -104,3 +104,16 @@ def test_demo_command_serves_on_the_printed_port_and_stops_its_server() -> None:
         if process.poll() is None:
             process.kill()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def test_stepping_mid_minute_feeds_each_minute_once(demo: DemoSystem) -> None:
+    onset = demo.scenario.outage.onset
+    before = demo.fed_until
+    for seconds in (10, 40, 70, 100, 130):
+        await demo.step_to(demo.live_from + timedelta(seconds=seconds))
+    assert demo.fed_until == demo.live_from + timedelta(minutes=2)
+    async with demo.pool.acquire() as conn:
+        probes = await conn.fetchval(
+            "SELECT count(*) FROM signals WHERE kind = 'probe' AND observed_at >= $1", before)
+    assert probes == 2 * 2  # two probed pages, one check each per minute
+    assert onset > demo.fed_until
