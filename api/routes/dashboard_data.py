@@ -112,11 +112,12 @@ def evidence_entry(post: dict[str, Any]) -> dict[str, Any]:
 
 
 def breakdowns(totals: list[dict[str, Any]]) -> tuple[dict[str, int], dict[str, int]]:
-    """Signals per problem and per kind, largest first."""
+    """Signals per problem and per kind, largest first. A probe signal is one check whose weight says
+    whether it failed, so probes count their failed checks, not every check made."""
     problems: dict[str, int] = defaultdict(int)
     kinds: dict[str, int] = defaultdict(int)
     for row in totals:
-        kinds[row["kind"]] += row["n"]
+        kinds[row["kind"]] += round(row["weight"]) if row["kind"] == "probe" else row["n"]
         if row["kind"] in ("report", "post"):
             problems[row["problem"]] += row["n"]
     return (dict(sorted(problems.items(), key=lambda kv: (-kv[1], kv[0]))),
