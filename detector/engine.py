@@ -18,6 +18,7 @@ and exact negative-binomial tails, log, log1p) run in numpy/scipy on whole array
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -70,7 +71,8 @@ class Engine:
                    "hod_prior_buckets": self.rates.hod_prior_buckets,
                    "dow_prior_buckets": self.rates.dow_prior_buckets,
                    "hod_after_buckets": self.rates.hod_after_buckets,
-                   "dow_after_buckets": self.rates.dow_after_buckets}
+                   "dow_after_buckets": self.rates.dow_after_buckets,
+                   "run_significance_z": NormalDist().inv_cdf(1.0 - settings.run_significance)}
         self.limits = np.array([float(derived[name]) if name in derived else float(getattr(settings, name))
                                 for name in jit.LIMITS])
         """Every number the compiled passes read, in the order of ``jit.LIMITS``."""

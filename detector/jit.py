@@ -26,7 +26,7 @@ LIMITS = ("score_degraded", "score_down", "cusum_degraded", "cusum_down", "min_r
           "cusum_min_shift", "fast_rate", "warmup_buckets", "young_buckets", "relearn_buckets",
           "half_cusum_degraded", "rate_level", "rate_hod", "rate_dow", "rate_dispersion", "prior_buckets",
           "hod_prior_buckets", "dow_prior_buckets", "hod_after_buckets", "dow_after_buckets",
-          "recover_margin_sd", "young_profile_dispersion")
+          "recover_margin_sd", "young_profile_dispersion", "run_significance_z")
 """The numbers the loops read, in the order of the ``limits`` array ``Engine`` builds."""
 (SCORE_DEGRADED, SCORE_DOWN, CUSUM_DEGRADED, CUSUM_DOWN, MIN_REPORTER_SHARE, MIN_VOLUME_DEGRADED,
  MIN_REPORTERS_DEGRADED, MIN_RATIO_DEGRADED, MIN_VOLUME_DOWN, MIN_REPORTERS_DOWN, MIN_RATIO_DOWN,
@@ -34,7 +34,8 @@ LIMITS = ("score_degraded", "score_down", "cusum_degraded", "cusum_down", "min_r
  PROBE_FAILING_SHARE, PROBE_CONFIRM, OFFICIAL_DEGRADED_LEVEL, MAX_DISPERSION, CUSUM_RATIO,
  CUSUM_MIN_SHIFT, FAST_RATE, WARMUP_BUCKETS, YOUNG_BUCKETS, RELEARN_BUCKETS, HALF_CUSUM_DEGRADED,
  RATE_LEVEL, RATE_HOD, RATE_DOW, RATE_DISPERSION, PRIOR_BUCKETS, HOD_PRIOR_BUCKETS, DOW_PRIOR_BUCKETS,
- HOD_AFTER_BUCKETS, DOW_AFTER_BUCKETS, RECOVER_MARGIN_SD, YOUNG_PROFILE_DISPERSION) = range(len(LIMITS))
+ HOD_AFTER_BUCKETS, DOW_AFTER_BUCKETS, RECOVER_MARGIN_SD, YOUNG_PROFILE_DISPERSION,
+ RUN_SIGNIFICANCE_Z) = range(len(LIMITS))
 
 LEVEL, HOD, DOW, HOD_SUM, DOW_SUM = ROW["level"], ROW["hod"], ROW["dow"], ROW["hod_sum"], ROW["dow_sum"]
 DISP_NUM, DISP_DEN, POST_SHARE, SEEN = ROW["disp_num"], ROW["disp_den"], ROW["post_share"], ROW["seen"]

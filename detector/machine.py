@@ -37,6 +37,7 @@ from detector.jit import (
     FAST_EXP,
     FAST_OBS,
     FAST_RATE,
+    HOD_PRIOR_BUCKETS,
     LAST_BUCKET,
     MIN_RATIO_DEGRADED,
     MIN_RATIO_DOWN,
@@ -60,6 +61,7 @@ from detector.jit import (
     RUN_EXP,
     RUN_OBS,
     RUN_REPORTERS,
+    RUN_SIGNIFICANCE_Z,
     RUN_START,
     SCORE_DEGRADED,
     SCORE_DOWN,
@@ -69,6 +71,7 @@ from detector.jit import (
     STATUS,
     UNKNOWN,
     UP,
+    YOUNG_PROFILE_DISPERSION,
     compiled,
     inlined,
     maximum,
@@ -140,9 +143,25 @@ def outside_of(rows: np.ndarray, i: int, has_probes: bool, official: np.ndarray,
 
 
 @inlined
-def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float, outside: bool, cold: bool,
-           limits: np.ndarray) -> None:
-    """The state machine of one candidate service (see ``detector.machine``)."""
+def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: np.ndarray) -> bool:
+    """The counts summed since the rise began lie ``run_significance_z`` standard deviations above their
+    expected sum E: variance E + r_learned * E * mu + r_young * E^2, the learned over-dispersion being
+    independent per bucket and the young-profile one (``passes.before_tails``) one error for the run."""
+    expected_sum = maximum(rows[RUN_EXP, i], MIN_MEAN)
+    mu = maximum(e, MIN_MEAN)
+    hod_prior = limits[HOD_PRIOR_BUCKETS]
+    r_young = limits[YOUNG_PROFILE_DISPERSION] * hod_prior / (rows[SEEN, i] / 24.0 + hod_prior)
+    r_learned = maximum(1.0 / size - r_young, 0.0)
+    variance = expected_sum + r_learned * expected_sum * mu + r_young * expected_sum * expected_sum
+    z = (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)
+    return z >= limits[RUN_SIGNIFICANCE_Z]
+
+
+@inlined
+def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float, size: float, outside: bool,
+           cold: bool, limits: np.ndarray) -> None:
+    """The state machine of one candidate service (see ``detector.machine``); ``size`` is the bucket's
+    negative-binomial size parameter (1 / over-dispersion)."""
     before, cusum = rows[ALARM, i], rows[CUSUM, i]
     run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
     ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
@@ -151,10 +170,11 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
                       and ratio >= limits[MIN_RATIO_DEGRADED])
     crowd_down = (crowd_degraded and run_obs >= limits[MIN_VOLUME_DOWN]
                   and run_rep >= limits[MIN_REPORTERS_DOWN] and ratio >= limits[MIN_RATIO_DOWN])
-    evidence = crowd_degraded and (s >= limits[SCORE_DEGRADED] or cusum >= limits[CUSUM_DEGRADED])
-    evidence_down = crowd_down and (s >= limits[SCORE_DOWN] or cusum >= limits[CUSUM_DOWN])
-    evidence = evidence or outside
     in_alarm = before > UP
+    sustained = cusum >= limits[CUSUM_DEGRADED] and (in_alarm or run_significant(rows, i, e, size, limits))
+    evidence = crowd_degraded and (s >= limits[SCORE_DEGRADED] or sustained)
+    evidence_down = crowd_down and (s >= limits[SCORE_DOWN] or (sustained and cusum >= limits[CUSUM_DOWN]))
+    evidence = evidence or outside
     entering = evidence and not in_alarm and not cold
 
     fast = limits[FAST_RATE]

@@ -97,7 +97,8 @@ def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected:
     for k in range(candidates):
         i = changed[k]
         outside = machine.outside_of(rows, i, has_probes, official, has_official, limits)
-        machine.decide(rows, i, bucket, observed[i], expected[i], score[i], outside, cold[i], limits)
+        machine.decide(rows, i, bucket, observed[i], expected[i], score[i], size[i], outside, cold[i],
+                       limits)
     learning = np.empty(n)
     baseline.learn_mask(rows, score, cold, stale, has_stale, alarm_before, limits, learning)
     if young:

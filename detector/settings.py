@@ -58,6 +58,11 @@ class DetectorSettings:
     """CUSUM level (log-likelihood ratio) that raises `degraded`."""
     cusum_down: float = 20.0
     """CUSUM level that, with enough volume and reporters, raises `down`."""
+    run_significance: float = 1e-4
+    """A CUSUM alone (no bucket at `score_degraded`) raises an alarm only when the counts summed since the
+    rise began are this unlikely (normal upper tail) under their expected sum, with a variance in which the
+    young-profile over-dispersion is shared by the whole run (an uncertain evening level is one error,
+    not one per bucket)."""
     score_degraded: float = 1.0 - 1e-6
     """Anomaly score of a single bucket that raises `degraded` on its own."""
     score_down: float = 1.0 - 1e-9
@@ -134,6 +139,8 @@ def detector_settings(**overrides: Any) -> DetectorSettings:
         raise InputError("need 0 < score_degraded <= score_down < 1")
     if not 0 < settings.cusum_degraded <= settings.cusum_down:
         raise InputError("need 0 < cusum_degraded <= cusum_down")
+    if not 0 < settings.run_significance < 1:
+        raise InputError("run_significance must be between 0 and 1")
     if settings.cusum_ratio <= 1:
         raise InputError("cusum_ratio must be above 1")
     return settings
