@@ -28,22 +28,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from api_read import free_port, start, stop, wait_for  # noqa: E402
 
 from api.tuning import ApiTuning  # noqa: E402
-from downwatch.store.databases import create_database, drop_database, with_database  # noqa: E402
-from downwatch.store.migrate import upgrade  # noqa: E402
+from downwatch.store.databases import create_migrated_database, drop_database, with_database  # noqa: E402
 from downwatch.store.pool import connect  # noqa: E402
 
 SCRIPT = ROOT / "benchmarks" / "wrk" / "reports.lua"
 SLUGS = ("bt", "github", "gitlab", "adyen", "airbnb")
-
-
-async def prepare(admin_dsn: str, name: str) -> str:
-    dsn = await create_database(admin_dsn, name, replace=True)
-    conn = await connect(dsn)
-    try:
-        await upgrade(conn)
-    finally:
-        await conn.close()
-    return dsn
 
 
 async def stored_reports(dsn: str) -> tuple[int, int]:
@@ -69,7 +58,7 @@ def main() -> int:
     server = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     admin_dsn = with_database(server, "postgres")
     name = f"downwatch_bench_reports_{uuid.uuid4().hex[:8]}"
-    dsn = asyncio.run(prepare(admin_dsn, name))
+    dsn = asyncio.run(create_migrated_database(admin_dsn, name))
     port = free_port()
     process = start([sys.executable, str(ROOT / "benchmarks" / "api_server.py"), "--port", str(port),
                      "--database-url", dsn, "--report-writers", str(args.report_writers)])

@@ -57,3 +57,16 @@ class NotFound(DownwatchError):
     status = 404
     title = "Not found"
     type_slug = "not-found"
+
+
+def unreadable(name: str, exc: OSError | UnicodeDecodeError, expected: str) -> InputError:
+    """The one-line error for an input file that cannot be read; ``expected`` says what it should be."""
+    if isinstance(exc, UnicodeDecodeError):
+        return InputError(f"{name} is not UTF-8 text (byte {exc.start}); expected {expected}")
+    if isinstance(exc, FileNotFoundError):
+        return InputError(f"{name}: no such file")
+    if isinstance(exc, IsADirectoryError):
+        return InputError(f"{name} is a directory, not {expected}")
+    if isinstance(exc, PermissionError):
+        return InputError(f"{name}: permission denied")
+    return InputError(f"{name} cannot be read: {exc.strerror}")

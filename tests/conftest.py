@@ -18,19 +18,12 @@ from pathlib import Path
 import pytest
 
 from downwatch.pgembed import EmbeddedPostgres
-from downwatch.store.databases import create_database, drop_database, with_database
-from downwatch.store.migrate import upgrade
-from downwatch.store.pool import connect
-
-
-async def _create_migrated(admin_dsn: str, name: str) -> str:
-    dsn = await create_database(admin_dsn, name, replace=True)
-    conn = await connect(dsn)
-    try:
-        await upgrade(conn)
-    finally:
-        await conn.close()
-    return dsn
+from downwatch.store.databases import (
+    create_database,
+    create_migrated_database,
+    drop_database,
+    with_database,
+)
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +47,7 @@ def postgres_admin_dsn() -> Iterator[str]:
 def database_url(postgres_admin_dsn: str) -> Iterator[str]:
     """A fresh, migrated database for this test run, dropped at the end."""
     name = f"downwatch_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    dsn = asyncio.run(_create_migrated(postgres_admin_dsn, name))
+    dsn = asyncio.run(create_migrated_database(postgres_admin_dsn, name))
     try:
         yield dsn
     finally:
@@ -64,7 +57,8 @@ def database_url(postgres_admin_dsn: str) -> Iterator[str]:
 @contextlib.contextmanager
 def _throwaway_database(admin_dsn: str, prefix: str, *, migrated: bool) -> Iterator[str]:
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    create = _create_migrated(admin_dsn, name) if migrated else create_database(admin_dsn, name, replace=True)
+    create = (create_migrated_database(admin_dsn, name) if migrated
+              else create_database(admin_dsn, name, replace=True))
     dsn = asyncio.run(create)
     try:
         yield dsn

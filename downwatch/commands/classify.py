@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from downwatch.catalog import load_catalog
 from downwatch.commands.score import write_atomically
 from downwatch.config import load_settings
-from downwatch.errors import InputError
+from downwatch.errors import InputError, unreadable
 
 BATCH = 4096
 
@@ -65,14 +65,8 @@ def _open(source: str, name: str) -> IO[bytes]:
         return sys.stdin.buffer
     try:
         return open(source, "rb")
-    except FileNotFoundError as exc:
-        raise InputError(f"{name}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{name} is a directory, not a JSON lines file") from exc
-    except PermissionError as exc:
-        raise InputError(f"{name}: permission denied") from exc
     except OSError as exc:
-        raise InputError(f"{name} cannot be read: {exc.strerror}") from exc
+        raise unreadable(name, exc, "a JSON lines file") from exc
 
 
 def parse_post(raw: bytes, number: int, name: str) -> tuple[str | int, str] | None:

@@ -29,7 +29,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from downwatch.errors import InputError
+from downwatch.errors import InputError, unreadable
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
 
@@ -92,14 +92,8 @@ def read_table(source: str) -> pd.DataFrame:
     """The input as a table of text cells (values are checked by the detector's readers)."""
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{source}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{source}: is a directory, not a file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{source}: is not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"{source}: cannot be read ({exc.strerror})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(source, exc, "a CSV or JSON lines file") from None
     if not text.strip():
         raise InputError(f"{source}: is empty")
     as_json = source.lower().endswith(JSON_SUFFIXES) or (source == "-" and text.lstrip().startswith("{"))

@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from downwatch.errors import InputError
+from downwatch.errors import InputError, unreadable
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +103,8 @@ def read_series(source: str) -> list[SeriesRow]:
             return parse_series(sys.stdin, name)
         with open(source, encoding="utf-8", newline="") as handle:
             return parse_series(handle, name)
-    except FileNotFoundError as exc:
-        raise InputError(f"{name}: no such file") from exc
-    except IsADirectoryError as exc:
-        raise InputError(f"{name} is a directory, not a CSV file") from exc
-    except PermissionError as exc:
-        raise InputError(f"{name}: permission denied") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{name} is not UTF-8 text (byte {exc.start}); "
-                         "expected a timestamp,value CSV") from exc
-    except OSError as exc:
-        raise InputError(f"{name} cannot be read: {exc.strerror}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(name, exc, "a timestamp,value CSV") from exc
 
 
 def parse_series(handle: TextIO | io.StringIO, name: str) -> list[SeriesRow]:

@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 from downwatch.errors import ConfigError
+from downwatch.store.migrate import upgrade
 from downwatch.store.pool import connect
 
 DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -43,3 +44,14 @@ async def drop_database(admin_dsn: str, name: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{_checked(name)}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+async def create_migrated_database(admin_dsn: str, name: str) -> str:
+    """A new (or replaced) database ``name`` with downwatch's schema applied; returns its DSN."""
+    dsn = await create_database(admin_dsn, name, replace=True)
+    conn = await connect(dsn)
+    try:
+        await upgrade(conn)
+    finally:
+        await conn.close()
+    return dsn
