@@ -30,7 +30,7 @@ from playwright.async_api import Browser, Page, ViewportSize, async_playwright
 from api.keys import BOARD
 from api.routes.dashboard import load_assets
 from downwatch.config import Settings
-from downwatch.demo import DemoSystem
+from downwatch.runtime.demo import DemoSystem
 from downwatch.store.databases import create_database, drop_database, with_database
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from detector.nab import PROFILES, CorpusResult, LabelledFile, label_file, optimise
 from detector.series import score_series
-from downwatch.commands.score import read_series
 from downwatch.errors import InputError
+from downwatch.runtime.commands.score import read_series
 
 DEFAULT_NAB_DIR = Path("/work/shared/data/nab")
 

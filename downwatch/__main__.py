@@ -1,3 +1,3 @@
-from downwatch.cli import main
+from downwatch.runtime.cli import main
 
 raise SystemExit(main())

@@ -27,11 +27,11 @@ import pandas as pd
 from detector.replay import ReplayResult
 from detector.settings import detector_settings
 from downwatch import __version__
-from downwatch.commands.replay import write_directory
 from downwatch.errors import InputError
 from downwatch.research.frames import bucket_text, counts_from_signals
 from downwatch.research.replay import replay
 from downwatch.research.store import Moment, as_utc, load_counts, load_signals
+from downwatch.runtime.commands.replay import write_directory
 
 FORMAT = "downwatch-incident"
 VERSION = 1

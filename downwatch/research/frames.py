@@ -2,7 +2,7 @@
 
 The store keeps two aggregate tables: ``counts`` (service, bucket, kind, problem, n, weight, reporters)
 and ``location_counts`` (service, bucket, location, n). Their conventions, which the live ticker reads
-the same way (``downwatch.ticker.observations_from_rows``):
+the same way (``downwatch.runtime.ticker.observations_from_rows``):
 
 * ``report``: ``n`` reports; ``post``: ``weight`` is the summed classifier confidence;
 * ``probe``: ``n`` checks, ``weight`` the failed ones (a passed check is stored with weight 0);

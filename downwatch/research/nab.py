@@ -19,8 +19,8 @@ import pandas as pd
 from detector.nab import PROFILES, label_file, optimise
 from detector.series import score_series
 from detector.synthetic import SyntheticHistory
-from downwatch.commands.score import read_series
 from downwatch.errors import InputError
+from downwatch.runtime.commands.score import read_series
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAB_TABLE_COLUMNS = ("profile", "score", "threshold", "files", "rows", "windows")

@@ -1,6 +1,6 @@
 """The demo's BT-style incident as research data: the scenario through the real pipeline, in memory.
 
-The same observations ``downwatch demo`` stores (``downwatch.scenario.bt_outage``) go through the same
+The same observations ``downwatch demo`` stores (``downwatch.runtime.scenario.bt_outage``) go through the same
 routed pipeline (text classification for posts, structured signals for reports, probes and the status
 page), and are aggregated as the store aggregates them, without a database.
 """
@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 import pandas as pd
 
 from downwatch.catalog import load_catalog
-from downwatch.demo import scenario_names
 from downwatch.errors import DownwatchError
 from downwatch.research.frames import counts_from_signals
 from downwatch.research.store import SIGNAL_COLUMNS, load_counts
-from downwatch.scenario import Scenario, bt_outage
+from downwatch.runtime.demo import scenario_names
+from downwatch.runtime.scenario import Scenario, bt_outage
 from ingest.sources.routing import default_pipeline
 
 THROWAWAY_HASH_KEY = "research-demo-" + "0" * 50

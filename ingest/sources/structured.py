@@ -1,7 +1,7 @@
 """Signals from observations that already know their service and problem (user reports, probes,
 status pages): no text to classify, so each one becomes one signal as it is.
 
-How each kind is stored (``downwatch.ticker`` reads the counts back with the same conventions):
+How each kind is stored (``downwatch.runtime.ticker`` reads the counts back with the same conventions):
 
 * a user report: weight 1;
 * an active-probe check: every check is a signal, weight 1 when it failed and 0 when it passed, so a

@@ -1,5 +1,5 @@
 """The dashboard over the real demo: the scenario's history and outage run through the real pipeline
-and detector (``downwatch.demo.DemoSystem``), stepped by the test, watched in a real Chromium."""
+and detector (``downwatch.runtime.demo.DemoSystem``), stepped by the test, watched in a real Chromium."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import expect
 
 from downwatch.config import Settings
-from downwatch.demo import DemoSystem
+from downwatch.runtime.demo import DemoSystem
 from tests.browser.conftest import WatchedPage
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import detector
 
 FORBIDDEN = {"asyncio", "asyncpg", "aiohttp", "ingest", "api", "socket", "requests", "urllib", "http",
-             "praw", "downwatch.store", "downwatch.commands", "subprocess"}
+             "praw", "downwatch.store", "downwatch.runtime", "downwatch.research", "subprocess"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -14,9 +14,9 @@ import pytest
 from tests.detector.scenario import normal_rate
 
 START = datetime(2025, 2, 3, tzinfo=UTC)
-# The full parser imports every command module; this runs downwatch.cli.main with only `replay`
+# The full parser imports every command module; this runs downwatch.runtime.cli.main with only `replay`
 # registered, so the test does not depend on the other commands being installed.
-DRIVER = ("import sys, downwatch.cli as cli; cli.COMMAND_MODULES = ('replay',); "
+DRIVER = ("import sys, downwatch.runtime.cli as cli; cli.COMMAND_MODULES = ('replay',); "
           "raise SystemExit(cli.main(sys.argv[1:]))")
 
 

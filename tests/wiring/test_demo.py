@@ -20,7 +20,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from downwatch.config import load_settings
-from downwatch.demo import DemoSystem
+from downwatch.runtime.demo import DemoSystem
 
 ROOT = Path(__file__).resolve().parents[2]
 

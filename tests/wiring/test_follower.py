@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from aiohttp.test_utils import TestClient, TestServer
 
 from downwatch.config import load_settings
-from downwatch.service import build_app
+from downwatch.runtime.service import build_app
 from downwatch.store.detector_output import TickOutput, write_tick
 from downwatch.store.pool import connect
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from downwatch.liveness import WatchedSource, alive_kinds
 from downwatch.records import Kind
+from downwatch.runtime.liveness import WatchedSource, alive_kinds
 
 NOW = datetime(2025, 2, 4, 9, 0, tzinfo=UTC)
 TEN = timedelta(minutes=10)

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from downwatch.records import Kind, Problem, Signal
+from downwatch.runtime.ticker import DetectorTicker, observations_from_rows
 from downwatch.store.pool import create_pool
 from downwatch.store.signals import insert_signals
-from downwatch.ticker import DetectorTicker, observations_from_rows
 from ingest.sources.structured import status_weight
 
 T0 = datetime(2025, 2, 4, 8, 0, tzinfo=UTC)
@@ -80,7 +80,7 @@ async def test_ticker_scores_each_closed_bucket_once_and_survives_a_restart(fres
 
 
 def test_a_status_page_is_what_it_said_last_in_the_bucket() -> None:
-    from downwatch.ticker import latest_readings
+    from downwatch.runtime.ticker import latest_readings
 
     at = T0 + timedelta(seconds=5)
     readings = [

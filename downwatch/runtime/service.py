@@ -19,10 +19,10 @@ from api.keys import BOARD, CATALOG, POOL
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.clock import Clock, WallClock
 from downwatch.config import Settings
-from downwatch.liveness import WatchedSource, alive_kinds, watched
+from downwatch.runtime.liveness import WatchedSource, alive_kinds, watched
+from downwatch.runtime.ticker import DetectorTicker
+from downwatch.runtime.wiring import CleanupContext, every, ingest_context, retention_context, task_context
 from downwatch.store.health import read_health
-from downwatch.ticker import DetectorTicker
-from downwatch.wiring import CleanupContext, every, ingest_context, retention_context, task_context
 from ingest.runner import SourceRunner
 from ingest.sources.registry import build_sources
 from ingest.sources.routing import default_pipeline

@@ -59,8 +59,8 @@ def _say(message: str) -> None:
 async def _demo(settings: Settings, history_days: int, speed: float) -> None:
     from aiohttp import web
 
-    from downwatch.demo import DemoSystem
     from downwatch.pgembed import EmbeddedPostgres, default_data_dir
+    from downwatch.runtime.demo import DemoSystem
     from downwatch.store.databases import create_database
 
     began = time.monotonic()

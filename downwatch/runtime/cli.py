@@ -1,4 +1,4 @@
-"""The ``downwatch`` command line: one parser, one sub-command per module in ``downwatch.commands``.
+"""The ``downwatch`` command line: one parser, one sub-command per module in ``downwatch.runtime.commands``.
 
 Every failure that is the user's to fix prints one line on stderr and exits with status 2.
 """
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
     for name in COMMAND_MODULES:
-        module = importlib.import_module(f"downwatch.commands.{name}")
+        module = importlib.import_module(f"downwatch.runtime.commands.{name}")
         module.register(sub)
     return parser
 

@@ -28,12 +28,12 @@ from aiohttp import web
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.clock import ReplayClock
 from downwatch.config import Settings
-from downwatch.scenario import Scenario, bt_outage
+from downwatch.runtime.scenario import Scenario, bt_outage
+from downwatch.runtime.ticker import DetectorTicker, Publish
 from downwatch.store.migrate import upgrade
 from downwatch.store.pool import create_pool
 from downwatch.store.services import sync_catalog
 from downwatch.store.signals import bucket_of, insert_signals
-from downwatch.ticker import DetectorTicker, Publish
 from ingest.sources.routing import RoutedPipeline, default_pipeline
 
 log = logging.getLogger(__name__)

@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from downwatch.catalog import load_catalog
-from downwatch.commands.score import write_atomically
 from downwatch.config import load_settings
 from downwatch.errors import InputError, unreadable
+from downwatch.runtime.commands.score import write_atomically
 
 BATCH = 4096
 

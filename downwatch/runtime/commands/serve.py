@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncpg
     from aiohttp import web
 
-    from downwatch.service import build_app
+    from downwatch.runtime.service import build_app
     from downwatch.store.pool import describe_dsn
 
     app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)
