@@ -44,6 +44,10 @@ class Status(StrEnum):
     UNKNOWN = "unknown"
 
 
+OFFICIAL_LEVELS = ("none", "minor", "major", "critical")
+"""A status page's indicator levels, least to most severe (a ``status`` signal's weight is level / 3)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Service:
     """One entry of the service catalog."""

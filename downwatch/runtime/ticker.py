@@ -22,7 +22,7 @@ from detector.inputs import SOURCE_KINDS, BucketObservation
 from detector.live import LiveDetector
 from detector.settings import DetectorSettings
 from detector.verdict import STATUS_BY_CODE
-from downwatch.records import Kind
+from downwatch.records import OFFICIAL_LEVELS, Kind
 from downwatch.store.detector_output import (
     ScoreRow,
     TickOutput,
@@ -35,7 +35,6 @@ from downwatch.store.detector_output import (
     write_tick,
 )
 from downwatch.store.signals import bucket_of
-from ingest.sources.structured import OFFICIAL_LEVELS
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from downwatch.records import Kind, Observation, Problem, Signal
+from downwatch.records import OFFICIAL_LEVELS, Kind, Observation, Problem, Signal
 from ingest.text.dedup import author_hash
 
-OFFICIAL_LEVELS = ("none", "minor", "major", "critical")
 EVIDENCE_DROPPED = ("weight", "failing", "author_is_hashed")
 
 
