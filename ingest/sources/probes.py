@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -59,18 +60,21 @@ def classify_exception(exc: BaseException) -> str:
 class HostSpacing:
     """Keeps at least ``interval`` seconds between two requests to the same host."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(self, interval: float, *, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._interval = interval
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._next: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def wait(self, host: str) -> None:
         lock = self._locks.setdefault(host, asyncio.Lock())
         async with lock:
-            delay = self._next.get(host, 0.0) - time.monotonic()
+            delay = self._next.get(host, 0.0) - self._monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
-            self._next[host] = time.monotonic() + self._interval
+                await self._sleep(delay)
+            self._next[host] = self._monotonic() + self._interval
 
 
 async def probe_once(session: aiohttp.ClientSession, target: ProbeTarget, timeout: float) -> dict[str, Any]:

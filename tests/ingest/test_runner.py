@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -82,21 +81,30 @@ async def test_retry_after_is_honoured_and_errors_are_counted(
     host.faults.queue("summary", "429", "500", "html")
     source = StatuspageSource(url, "github", name="sp", poll_seconds=30)
     runner = SourceRunner(source, StructuredSignals(b"k"), pool, backoff=FAST)
+    waits: list[float] = []
+
+    async def recorded_wait(stop: asyncio.Event, seconds: float) -> None:
+        waits.append(seconds)  # the retries' waits are recorded, not slept; the poll wait is real
+        await asyncio.sleep(0) if seconds < source.poll_seconds else await stop.wait()
+
+    runner._wait = recorded_wait  # type: ignore[method-assign]
     stop = asyncio.Event()
-    started = time.monotonic()
     task = asyncio.create_task(runner.run(stop))
     try:
-        for _ in range(100):
+        for _ in range(200):
             if await signal_ids(pool):
                 break
             await asyncio.sleep(0.05)
-        elapsed = time.monotonic() - started
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
         await runner.close()
     assert host.faults.served["summary"] == ["429", "500", "html", "ok"]
-    assert elapsed >= 0.6  # waited at least what Retry-After asked for
+    # after the 429 it waited at least what Retry-After asked for (plus at most 10% jitter);
+    # the other two failures backed off exponentially within FAST's cap; then the poll interval
+    assert 0.6 <= waits[0] <= 0.66
+    assert all(0 < wait <= FAST.cap for wait in waits[1:3])
+    assert waits[3:] == [source.poll_seconds]
     assert len(await signal_ids(pool)) == 3
     health = await health_of(pool, "sp")
     assert health["errors_total"] == 3 and health["last_success_at"] is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import pytest
 
 from ingest.sources.probes import HostSpacing, ProbeSource, ProbeTarget
 from tests.fakes.server import serving
@@ -30,10 +30,29 @@ async def test_probe_outcomes_and_user_agent() -> None:
     assert all(agent.startswith("downwatch/") for _, agent in host.requests)
 
 
+class FakeMonotonic:
+    """A monotonic clock that only moves when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 async def test_host_spacing_keeps_requests_to_one_host_apart() -> None:
-    spacing = HostSpacing(0.2)
-    start = time.monotonic()
+    clock = FakeMonotonic()
+    spacing = HostSpacing(0.2, monotonic=clock, sleep=clock.sleep)
     for _ in range(3):
         await spacing.wait("a.example")
     await spacing.wait("b.example")
-    assert 0.4 <= time.monotonic() - start < 0.6
+    assert clock.slept == [pytest.approx(0.2), pytest.approx(0.2)]  # b.example did not wait for a's turn
+    clock.now += 5.0
+    await spacing.wait("a.example")  # long after the last request: no wait
+    assert len(clock.slept) == 2
+

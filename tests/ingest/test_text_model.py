@@ -13,9 +13,10 @@ import pytest
 from downwatch.catalog import load_catalog
 from downwatch.records import Problem
 from ingest.text.corpus_build import build
+from ingest.text.matcher import ServiceMatcher
 from ingest.text.model import TextModel
 from ingest.text.pipeline import TextPipeline
-from ingest.text.train import catalog_digest, corpus_digest, read_corpus, train_bundled
+from ingest.text.train import catalog_digest, corpus_digest, mask_all, read_corpus, train, train_bundled
 
 
 @pytest.fixture(scope="module")
@@ -54,15 +55,40 @@ def test_bundled_model_records_its_inputs() -> None:
     assert metadata["catalog_sha256"] == catalog_digest(load_catalog())
 
 
-def test_retraining_reproduces_the_bundled_model(tmp_path: Path) -> None:
+# Retraining on another machine or another scikit-learn release may move float32 weights by a few
+# units in the last place; what must not move is what the model answers.
+PROBABILITY_TOLERANCE = 0.01
+LABEL_AGREEMENT = 0.995
+
+
+def _answers(model: TextModel, texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    return model.predict(mask_all(ServiceMatcher(list(load_catalog())), texts))
+
+
+def test_retraining_reproduces_the_bundled_models_answers(tmp_path: Path,
+                                                           corpus: list[dict[str, Any]]) -> None:
     rebuilt = TextModel.load(train_bundled(out=tmp_path / "model.npz"))
     bundled = TextModel.load()
-    assert rebuilt.metadata == bundled.metadata
+    version_free = {key: value for key, value in bundled.metadata.items() if key != "sklearn"}
+    assert {key: rebuilt.metadata[key] for key in version_free} == version_free
     assert rebuilt.problems == bundled.problems
-    assert np.array_equal(rebuilt.report_weights, bundled.report_weights)
-    assert np.array_equal(rebuilt.problem_weights, bundled.problem_weights)
-    assert rebuilt.platt_scale == pytest.approx(bundled.platt_scale)
-    assert rebuilt.platt_shift == pytest.approx(bundled.platt_shift)
+    fixed_set = [row["text"] for row in corpus if row["split"] == "validation"]
+    rebuilt_p, rebuilt_problems = _answers(rebuilt, fixed_set)
+    bundled_p, bundled_problems = _answers(bundled, fixed_set)
+    assert np.abs(rebuilt_p - bundled_p).max() <= PROBABILITY_TOLERANCE
+    assert np.mean((rebuilt_p >= 0.5) == (bundled_p >= 0.5)) >= LABEL_AGREEMENT
+    agree = [a == b for a, b, p in zip(rebuilt_problems, bundled_problems, bundled_p, strict=True)
+             if p >= 0.5]
+    assert sum(agree) / len(agree) >= LABEL_AGREEMENT
+
+
+def test_a_changed_model_answers_differently(corpus: list[dict[str, Any]]) -> None:
+    """The comparison above can fail: a model trained on half the corpus is told apart."""
+    bundled = TextModel.load()
+    halved = train([row for i, row in enumerate(corpus) if i % 2 == 0], list(load_catalog()))
+    fixed_set = [row["text"] for row in corpus if row["split"] == "validation"]
+    moved = np.abs(_answers(halved, fixed_set)[0] - _answers(bundled, fixed_set)[0])
+    assert moved.max() > PROBABILITY_TOLERANCE
 
 
 def test_held_out_hand_written_posts(corpus: list[dict[str, Any]]) -> None:
@@ -92,15 +118,17 @@ def test_obvious_cases(text: str, service: str | None, is_report: bool, problem:
     assert (verdict.confidence >= 0.5) == is_report
 
 
-def test_model_file_is_small_and_loads_fast() -> None:
-    import time
-
+def test_model_file_is_small_and_loads_as_arrays() -> None:
+    """Loading reads arrays, never unpickles; how long it takes is in benchmarks/text_model_load.py."""
     from ingest.text.resources import data_file
 
-    assert Path(str(data_file("model.npz"))).stat().st_size < 3_000_000
-    started = time.perf_counter()
-    TextModel.load()
-    assert time.perf_counter() - started < 1.0
+    path = Path(str(data_file("model.npz")))
+    assert path.stat().st_size < 3_000_000
+    with np.load(path, allow_pickle=False) as stored:
+        assert all(stored[name].dtype != object for name in stored.files)
+    model = TextModel.load()
+    assert model.report_weights.shape == (2 ** int(model.metadata["feature_bits"]),)
+    assert model.problem_weights.shape == (*model.report_weights.shape, len(model.problems))
 
 
 def test_corpus_lines_are_json_objects_with_the_documented_keys() -> None:
