@@ -8,99 +8,52 @@ prior worth ``prior_weight_days``), so a young service converges fast and an old
 Over-dispersion ``r`` (variance = mu + r mu^2) is the ratio of moving averages of (x - mu)^2 - x and
 mu^2. Nothing is learned from a bucket that ``learn_mask`` excludes (anomalies, alarms, stale input).
 
-The expected count itself is computed in ``detector.passes.before_tails``; the learning here runs
-compiled, service by service (``detector.jit``).
+The rates and prior weights per bucket are ``detector.limits.Limits`` fields; everything here but
+``slots`` and ``stale`` runs compiled, service by service (``detector.jit``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from detector.inputs import BucketArrays
-from detector.jit import (
+from detector.jit import compiled, inlined, maximum
+from detector.limits import Limits
+from detector.scoring import MIN_MEAN
+from detector.state import (
     ALARM,
     ALARM_AGE,
     CUSUM,
     DISP_DEN,
     DISP_NUM,
     DOW,
-    DOW_AFTER_BUCKETS,
-    DOW_PRIOR_BUCKETS,
     DOW_SUM,
-    HALF_CUSUM_DEGRADED,
     HOD,
-    HOD_AFTER_BUCKETS,
-    HOD_PRIOR_BUCKETS,
     HOD_SUM,
-    LEARN_BELOW_SCORE,
+    HOURS,
     LEVEL,
     POST_SHARE,
-    PRIOR_BUCKETS,
-    RATE_DISPERSION,
-    RATE_DOW,
-    RATE_HOD,
-    RATE_LEVEL,
-    RELEARN_BUCKETS,
     SEEN,
-    compiled,
-    inlined,
-    maximum,
+    WEEKDAYS,
+    DetectorState,
 )
-from detector.scoring import MIN_MEAN
-from detector.settings import DetectorSettings
-from detector.state import HOURS, WEEKDAYS, DetectorState
 
 DAY_SECONDS = 86400
 EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday is 0
 
 
-@dataclass(frozen=True, slots=True)
-class Rates:
-    """Per-bucket learning rates and prior weights, derived once from the settings."""
-
-    level: float
-    hod: float
-    dow: float
-    dispersion: float
-    prior_buckets: float
-    hod_prior_buckets: float
-    dow_prior_buckets: float
-    relearn_buckets: float
-    hod_after_buckets: float
-    """The daily profile starts learning after an hour, once the level has found its scale ..."""
-    dow_after_buckets: float
-    """... and the weekly profile after a day."""
-
-    @property
-    def mature_buckets(self) -> float:
-        """History after which every learning rate is its long-run constant."""
-        level = 1.0 / self.level - self.prior_buckets
-        hod = (1.0 / self.hod - self.hod_prior_buckets) * HOURS
-        dow = (1.0 / self.dow - self.dow_prior_buckets) * WEEKDAYS
-        return max(level, hod, dow, 1.0 / self.dispersion)
-
-    @classmethod
-    def from_settings(cls, s: DetectorSettings) -> Rates:
-        per_hour = 3600.0 / s.bucket_seconds
-        return cls(
-            level=s.rate(s.level_halflife_days),
-            hod=1.0 - np.exp(-np.log(2.0) / (s.daily_halflife_days * per_hour)),
-            dow=1.0 - np.exp(-np.log(2.0) / (s.weekly_halflife_days * s.buckets_per_day / WEEKDAYS * 1.0)),
-            dispersion=s.rate(s.dispersion_halflife_days),
-            prior_buckets=s.prior_weight_days * s.buckets_per_day,
-            hod_prior_buckets=per_hour,
-            dow_prior_buckets=s.buckets_per_day / 2.0,
-            relearn_buckets=s.relearn_after_days * s.buckets_per_day,
-            hod_after_buckets=per_hour,
-            dow_after_buckets=s.buckets_per_day,
-        )
-
-
 def slots(bucket: int) -> tuple[int, int]:
     """Hour of day and day of week (Monday 0) of a bucket starting at epoch second ``bucket`` (UTC)."""
     return (bucket // 3600) % HOURS, (bucket // DAY_SECONDS + EPOCH_WEEKDAY) % WEEKDAYS
+
+
+@inlined
+def seasonal(rows: np.ndarray, i: int, hour: int, weekday: int) -> tuple[float, float, float]:
+    """Service ``i``'s daily and weekly factors of this bucket, and its expected count (their product
+    with the level)."""
+    daily = rows[HOD + hour, i] * (24.0 / rows[HOD_SUM, i])
+    weekly = rows[DOW + weekday, i] * (7.0 / rows[DOW_SUM, i])
+    return daily, weekly, rows[LEVEL, i] * daily * weekly
 
 
 def stale(state: DetectorState, arrays: BucketArrays, share: float) -> np.ndarray | None:
@@ -118,7 +71,8 @@ def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.
     """1.0 in ``learning`` for the services whose bucket the baseline learns from: calm ones (not surprising,
     no alarm before or after, CUSUM low), cold ones, and alarms old enough to be the new normal; never a
     stale one. Reads the state after the state machine moved."""
-    below, half, relearn = limits[LEARN_BELOW_SCORE], limits[HALF_CUSUM_DEGRADED], limits[RELEARN_BUCKETS]
+    lim = limits[0]
+    below, half, relearn = lim.learn_below_score, lim.learn_below_cusum, lim.relearn_buckets
     for i in range(rows.shape[1]):
         calm = score[i] < below and rows[ALARM, i] == 0.0 and alarm_before[i] == 0.0 and rows[CUSUM, i] < half
         learning[i] = 1.0 if (calm or rows[ALARM_AGE, i] > relearn or cold[i]) else 0.0
@@ -131,40 +85,42 @@ def learn(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts
           expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
           limits: np.ndarray) -> None:
     """Update every service's baseline from this bucket, past its youth (constant rates)."""
+    lim = limits[0]
     for i in range(rows.shape[1]):
         learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
-                      learning[i], False, limits)
+                      learning[i], False, lim)
 
 
 @compiled
 def learn_young(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts: np.ndarray,
                 expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
                 limits: np.ndarray) -> None:
-    """``learn`` while some service is younger than ``Rates.mature_buckets`` (rates as running means)."""
+    """``learn`` while some service is younger than ``young_buckets`` (rates as running means)."""
+    lim = limits[0]
     for i in range(rows.shape[1]):
         learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
-                      learning[i], True, limits)
+                      learning[i], True, lim)
 
 
 @inlined
 def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, posts: float, mu: float,
-                  daily: float, weekly: float, learning: float, young: bool, limits: np.ndarray) -> None:
+                  daily: float, weekly: float, learning: float, young: bool, limits: Limits) -> None:
     """value += rate * (target - value) for dispersion, post share, level and the two profiles of service
     ``i``; ``mu`` is the bucket's expected count and ``daily``/``weekly`` its seasonal factors, all
     targets come from the baseline before this update, and ``learning`` (1.0 or 0.0) scales every rate."""
     if young:
         seen = rows[SEEN, i]
-        rate_dispersion = maximum(limits[RATE_DISPERSION], 1.0 / (seen + 1.0)) * learning
-        rate_level = maximum(limits[RATE_LEVEL], 1.0 / (seen + limits[PRIOR_BUCKETS])) * learning
-        rate_hod = maximum(limits[RATE_HOD], 1.0 / (seen / 24.0 + limits[HOD_PRIOR_BUCKETS])) * learning
-        rate_hod = rate_hod * (1.0 if seen >= limits[HOD_AFTER_BUCKETS] else 0.0)
-        rate_dow = maximum(limits[RATE_DOW], 1.0 / (seen / 7.0 + limits[DOW_PRIOR_BUCKETS])) * learning
-        rate_dow = rate_dow * (1.0 if seen >= limits[DOW_AFTER_BUCKETS] else 0.0)
+        rate_dispersion = maximum(limits.rate_dispersion, 1.0 / (seen + 1.0)) * learning
+        rate_level = maximum(limits.rate_level, 1.0 / (seen + limits.prior_buckets)) * learning
+        rate_hod = maximum(limits.rate_hod, 1.0 / (seen / 24.0 + limits.hod_prior_buckets)) * learning
+        rate_hod = rate_hod * (1.0 if seen >= limits.hod_after_buckets else 0.0)
+        rate_dow = maximum(limits.rate_dow, 1.0 / (seen / 7.0 + limits.dow_prior_buckets)) * learning
+        rate_dow = rate_dow * (1.0 if seen >= limits.dow_after_buckets else 0.0)
     else:
-        rate_dispersion = learning * limits[RATE_DISPERSION]
-        rate_level = learning * limits[RATE_LEVEL]
-        rate_hod = learning * limits[RATE_HOD]
-        rate_dow = learning * limits[RATE_DOW]
+        rate_dispersion = learning * limits.rate_dispersion
+        rate_level = learning * limits.rate_level
+        rate_hod = learning * limits.rate_hod
+        rate_dow = learning * limits.rate_dow
     residual = x - mu
     share = posts / x if x > 0 else rows[POST_SHARE, i]
     safe_level = maximum(rows[LEVEL, i], MIN_MEAN)

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from detector.inputs import OFFICIAL_CODES, SOURCE_KINDS, BucketArrays, resolve_reporters
+from detector.codes import NO_OFFICIAL, OFFICIAL_CODES, OFFICIAL_MINOR, OFFICIAL_NONE
+from detector.inputs import SOURCE_KINDS, BucketArrays, resolve_reporters
 from downwatch.errors import InputError
 
 REQUIRED = ("service", "bucket", "kind", "count")
@@ -141,7 +142,7 @@ def text_column(frame: pd.DataFrame, column: str, default: str) -> pd.Series:
 
 
 def _indicator(frame: pd.DataFrame, kind: pd.Series) -> pd.Series:
-    codes = pd.Series(OFFICIAL_CODES["minor"], index=frame.index, dtype=np.int64)
+    codes = pd.Series(OFFICIAL_MINOR, index=frame.index, dtype=np.int64)
     if "indicator" not in frame.columns:
         return codes
     text = frame["indicator"].astype("string").str.strip().str.lower()
@@ -203,12 +204,12 @@ def to_arrays(counts: pd.DataFrame, bucket_seconds: int, stale_after_buckets: in
 
 
 def _official(counts: pd.DataFrame, t: np.ndarray, s: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Indicator per bucket: the worst status row, ``none`` between rows, -1 before the first."""
+    """Indicator per bucket: the worst status row, ``none`` between rows, ``NO_OFFICIAL`` before the first."""
     status = (counts["kind"] == "status").to_numpy() & (counts["count"].to_numpy() > 0)
-    grid = np.full(shape, -1, dtype=np.int64)
+    grid = np.full(shape, NO_OFFICIAL, dtype=np.int64)
     np.maximum.at(grid, (t[status], s[status]), counts["indicator"].to_numpy()[status])
-    seen = np.maximum.accumulate(grid >= 0, axis=0)
-    return np.where(seen & (grid < 0), 0, grid)
+    seen = np.maximum.accumulate(grid > NO_OFFICIAL, axis=0)
+    return np.where(seen & (grid == NO_OFFICIAL), OFFICIAL_NONE, grid)
 
 
 def _alive(kind: np.ndarray, t: np.ndarray, steps: int, stale_after: int | None) -> np.ndarray | None:

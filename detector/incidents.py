@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from detector.state import ALARM_DOWN, ALARM_UP, DetectorState
+from detector.codes import DOWN, UP
+from detector.state import DetectorState
 
 TOP_N = 5
 
@@ -106,7 +107,7 @@ class IncidentBook:
         closed = []
         for i in changed.tolist():
             was, now = alarm_before[i], state.alarm[i]
-            if was == ALARM_UP and now > ALARM_UP:
+            if was == UP and now > UP:
                 opened = self.open[i] = OpenIncident(self.next_id)
                 self.next_id += 1
                 run = self.pending.pop(i, None)
@@ -116,7 +117,7 @@ class IncidentBook:
                         opened.problems, opened.locations = run.problems, run.locations
                 else:
                     opened.evidence_from = float(state.detected[i])
-            elif was > ALARM_UP and now == ALARM_UP and i in self.open:
+            elif was > UP and now == UP and i in self.open:
                 incident = self._incident(state, i, self.open.pop(i), resolved=True)
                 self.closed.append(incident)
                 closed.append(incident)
@@ -149,7 +150,7 @@ class IncidentBook:
         assert detected is not None, "an open incident always has a detection time"
         return Incident(
             id=current.id, service=self.services[i], status="resolved" if resolved else "active",
-            severity="down" if state.severity[i] >= ALARM_DOWN else "degraded",
+            severity="down" if state.severity[i] >= DOWN else "degraded",
             started_at=at(state.onset[i]) or detected, detected_at=detected,
             peak_at=at(state.peak_at[i]) or detected, peak_count=float(state.peak_count[i]),
             ended_at=(at(state.calm_start[i]) or at(state.last_bucket[i])) if resolved else None,

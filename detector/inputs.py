@@ -4,8 +4,7 @@
 holds one bucket for many services in lockstep (index i of every array is service i); both the live
 driver and the replay build it and hand it to ``detector.engine.step``.
 
-Official status indicators are coded as integers (``OFFICIAL_CODES``): -1 no status data, 0 none
-(operational), 1 minor, 2 major, 3 critical, 4 maintenance.
+Official status indicators are coded as integers (``detector.codes``).
 """
 
 from __future__ import annotations
@@ -16,12 +15,9 @@ from datetime import datetime
 
 import numpy as np
 
+from detector.codes import NO_OFFICIAL, OFFICIAL_CODES, OFFICIAL_MINOR
 from downwatch.records import Kind
 
-OFFICIAL_CODES: dict[str, int] = {"none": 0, "operational": 0, "minor": 1, "major": 2, "critical": 3,
-                                  "maintenance": 4}
-OFFICIAL_NAMES: dict[int, str] = {-1: "unknown", 0: "none", 1: "minor", 2: "major", 3: "critical",
-                                  4: "maintenance"}
 SOURCE_KINDS: tuple[Kind, ...] = (Kind.REPORT, Kind.POST, Kind.PROBE, Kind.STATUS)
 
 
@@ -77,7 +73,7 @@ class BucketArrays:
         reports, posts = np.zeros(n), np.zeros(n)
         reporters = np.full(n, np.nan)
         probe_failed, probe_checks = np.zeros(n), np.zeros(n)
-        official = np.full(n, -1, dtype=np.int64)
+        official = np.full(n, NO_OFFICIAL, dtype=np.int64)
         alive = np.ones((len(SOURCE_KINDS), n), dtype=bool)
         for i, service in enumerate(services):
             obs = observations.get(service)
@@ -88,14 +84,14 @@ class BucketArrays:
                 reporters[i] = obs.reporters
             probe_failed[i], probe_checks[i] = obs.probe_failed, obs.probe_checks
             if obs.official is not None:
-                official[i] = OFFICIAL_CODES.get(obs.official, 1)
+                official[i] = OFFICIAL_CODES.get(obs.official, OFFICIAL_MINOR)
             for k, kind in enumerate(SOURCE_KINDS):
                 alive[k, i] = kind in obs.alive
         return cls(
             reports=reports, posts=posts, reporters=resolve_reporters(reports, posts, reporters),
             probe_failed=probe_failed if probe_checks.any() or probe_failed.any() else None,
             probe_checks=probe_checks if probe_checks.any() or probe_failed.any() else None,
-            official=official if (official >= 0).any() else None,
+            official=official if (official > NO_OFFICIAL).any() else None,
             alive=None if alive.all() else alive,
         )
 

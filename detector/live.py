@@ -19,12 +19,13 @@ from typing import Any
 
 import numpy as np
 
+from detector.codes import STATUS_BY_CODE
 from detector.engine import Engine, StepOutput
 from detector.incidents import Evidence, Incident, IncidentBook, OpenIncident, at
 from detector.inputs import BucketArrays, BucketObservation
 from detector.settings import DetectorSettings
 from detector.state import DetectorState
-from detector.verdict import STATUS_BY_CODE, Verdict, VerdictInputs, build_verdict
+from detector.verdict import Verdict, VerdictInputs, build_verdict
 from downwatch.errors import InputError
 
 
@@ -116,6 +117,7 @@ class LiveDetector:
         assert bucket is not None
         return build_verdict(VerdictInputs(
             service=service, index=i, observed=float(out.observed[i]), expected=float(out.expected[i]),
+            dispersion=float(out.dispersion[i]),
             score=float(out.score[i]), confidence=float(out.confidence[i]), status_code=int(out.status[i]),
             bucket=bucket, updated_at=self.updated_at, observation=self.observations.get(service),
             incident_id=None if incident is None else incident.id), self.state, self.settings)

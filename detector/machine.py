@@ -10,78 +10,46 @@ ratio; or probes failing for several buckets; or the status page saying major/cr
 ``advance`` updates every service's CUSUM and run statistics and lists the candidates (in alarm, or a
 surprising bucket, a high CUSUM or outside evidence); ``decide`` moves a candidate's alarm; ``show``
 derives the shown status. They run compiled, service by service (``detector.jit``); a stale service
-(its source stopped) keeps its machine as it was. ``confidence`` is numpy.
+(its source stopped) keeps its machine as it was. Codes are ``detector.codes``; ``limits`` is
+``Limits.packed()`` in the loops and its record in the per-service helpers.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from detector.inputs import BucketArrays
-from detector.jit import (
+from detector import cusum
+from detector.codes import DEGRADED, DOWN, OFFICIAL_CRITICAL, UNKNOWN, UP
+from detector.jit import compiled, inlined, maximum, minimum
+from detector.limits import Limits
+from detector.scoring import MIN_MEAN
+from detector.state import (
     ALARM,
     ALARM_AGE,
     CALM_RUN,
     CALM_START,
     CUSUM,
-    CUSUM_DEGRADED,
-    CUSUM_DOWN,
     DETECTED,
-    DOWN,
-    DOWN_CONFIRM,
-    DOWN_RELEASE,
     DOWN_RUN,
     FAST_EXP,
     FAST_OBS,
-    FAST_RATE,
-    HOD_PRIOR_BUCKETS,
     LAST_BUCKET,
-    MIN_RATIO_DEGRADED,
-    MIN_RATIO_DOWN,
-    MIN_REPORTER_SHARE,
-    MIN_REPORTERS_DEGRADED,
-    MIN_REPORTERS_DOWN,
-    MIN_VOLUME_DEGRADED,
-    MIN_VOLUME_DOWN,
-    OFFICIAL_DEGRADED_LEVEL,
     ONSET,
     PEAK_AT,
     PEAK_COUNT,
-    PROBE_CONFIRM,
-    PROBE_FAILING_SHARE,
     PROBE_RUN,
-    RECOVER_BUCKETS,
-    RECOVER_MARGIN_SD,
-    RECOVER_RATIO,
-    RECOVER_SCORE,
     RELEASE_RUN,
     RUN_EXP,
     RUN_OBS,
     RUN_REPORTERS,
-    RUN_SIGNIFICANCE_Z,
     RUN_START,
-    SCORE_DEGRADED,
-    SCORE_DOWN,
     SEEN,
     SEVERITY,
     SINCE,
     STATUS,
-    UNKNOWN,
-    UP,
-    YOUNG_PROFILE_DISPERSION,
-    compiled,
-    inlined,
-    maximum,
-    minimum,
 )
-from detector.scoring import MIN_MEAN, log_surprise
-from detector.state import ALARM_UP, STATUS_UNKNOWN, DetectorState
-
-if TYPE_CHECKING:
-    from detector.engine import Engine
 
 
 @compiled
@@ -91,12 +59,12 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
             probe_failed: np.ndarray, probe_checks: np.ndarray, has_probes: bool, official: np.ndarray,
             has_official: bool, stale: np.ndarray, has_stale: bool, limits: np.ndarray, score: np.ndarray,
             alarm_before: np.ndarray, candidates: np.ndarray) -> int:
-    """Score (1 - p), CUSUM (plus x * log_slope - size * log_shrink, see ``passes.before_tails``), run
-    statistics and probe run of every service; writes the candidates for ``decide`` to ``candidates``
-    and returns how many there are."""
+    """Score (1 - p), CUSUM and run statistics (``cusum.advance``) and probe run of every service;
+    writes the candidates for ``decide`` to ``candidates`` and returns how many there are."""
     count = 0
-    score_degraded, cusum_degraded = limits[SCORE_DEGRADED], limits[CUSUM_DEGRADED]
-    probe_share, probe_confirm = limits[PROBE_FAILING_SHARE], limits[PROBE_CONFIRM]
+    lim = limits[0]
+    score_degraded, cusum_degraded = lim.score_degraded, lim.cusum_degraded
+    probe_share, probe_confirm = lim.probe_failing_share, lim.probe_confirm_buckets
     for i in range(rows.shape[1]):
         s = 1.0 - p[i]
         score[i] = s
@@ -104,29 +72,17 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
         alarm_before[i] = before
         if has_stale and stale[i]:
             continue
-        x = observed[i]
-        llr = x * log_slope[i] - size[i] * log_shrink[i]
-        old = rows[CUSUM, i]
-        cusum = maximum(old + llr, 0.0)
-        if cold[i]:
-            cusum = 0.0
-        in_run = cusum > 0.0
-        if old <= 0.0 and in_run:
-            rows[RUN_START, i] = bucket
-        keep = 1.0 if (before > 0.0 or in_run) else 0.0
-        rows[RUN_OBS, i] = (rows[RUN_OBS, i] + x) * keep
-        rows[RUN_EXP, i] = (rows[RUN_EXP, i] + expected[i]) * keep
-        rows[RUN_REPORTERS, i] = (rows[RUN_REPORTERS, i] + reporters[i]) * keep
-        rows[CUSUM, i] = cusum
+        level = cusum.advance(rows, i, bucket, observed[i], expected[i], reporters[i], log_slope[i],
+                              log_shrink[i], size[i], cold[i], before > UP)
         if has_probes:
             checks = probe_checks[i]
             failing = checks > 0 and probe_failed[i] >= probe_share * checks
             rows[PROBE_RUN, i] = (rows[PROBE_RUN, i] + 1.0) * (1.0 if failing else 0.0)
         else:
             rows[PROBE_RUN, i] = 0.0
-        if s >= score_degraded or cusum >= cusum_degraded or before > UP or (
+        if s >= score_degraded or level >= cusum_degraded or before > UP or (
                 has_probes and rows[PROBE_RUN, i] >= probe_confirm) or (
-                has_official and official[i] >= limits[OFFICIAL_DEGRADED_LEVEL] and official[i] <= 3):
+                has_official and lim.official_degraded_level <= official[i] <= OFFICIAL_CRITICAL):
             candidates[count] = i
             count += 1
     return count
@@ -134,58 +90,44 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
 
 @inlined
 def outside_of(rows: np.ndarray, i: int, has_probes: bool, official: np.ndarray, has_official: bool,
-               limits: np.ndarray) -> bool:
-    """Probes failing for several buckets, or the status page at major/critical."""
-    outside = has_probes and rows[PROBE_RUN, i] >= limits[PROBE_CONFIRM]
+               limits: Limits) -> bool:
+    """Probes failing for several buckets, or the status page at ``official_degraded_level`` or worse."""
+    outside = has_probes and rows[PROBE_RUN, i] >= limits.probe_confirm_buckets
     if has_official:
-        outside = outside or (official[i] >= limits[OFFICIAL_DEGRADED_LEVEL] and official[i] <= 3)
+        outside = outside or (limits.official_degraded_level <= official[i] <= OFFICIAL_CRITICAL)
     return outside
 
 
 @inlined
-def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: np.ndarray) -> bool:
-    """The counts summed since the rise began lie ``run_significance_z`` standard deviations above their
-    expected sum E: variance E + r_learned * E * mu + r_young * E^2, the learned over-dispersion being
-    independent per bucket and the young-profile one (``passes.before_tails``) one error for the run."""
-    expected_sum = maximum(rows[RUN_EXP, i], MIN_MEAN)
-    mu = maximum(e, MIN_MEAN)
-    hod_prior = limits[HOD_PRIOR_BUCKETS]
-    r_young = limits[YOUNG_PROFILE_DISPERSION] * hod_prior / (rows[SEEN, i] / 24.0 + hod_prior)
-    r_learned = maximum(1.0 / size - r_young, 0.0)
-    variance = expected_sum + r_learned * expected_sum * mu + r_young * expected_sum * expected_sum
-    z = (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)
-    return z >= limits[RUN_SIGNIFICANCE_Z]
-
-
-@inlined
 def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float, size: float, outside: bool,
-           cold: bool, limits: np.ndarray) -> None:
+           cold: bool, limits: Limits) -> None:
     """The state machine of one candidate service (see ``detector.machine``); ``size`` is the bucket's
     negative-binomial size parameter (1 / over-dispersion)."""
-    before, cusum = rows[ALARM, i], rows[CUSUM, i]
+    before, level = rows[ALARM, i], rows[CUSUM, i]
     run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
     ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
-    crowd_degraded = (run_rep >= limits[MIN_REPORTER_SHARE] * run_obs
-                      and run_obs >= limits[MIN_VOLUME_DEGRADED] and run_rep >= limits[MIN_REPORTERS_DEGRADED]
-                      and ratio >= limits[MIN_RATIO_DEGRADED])
-    crowd_down = (crowd_degraded and run_obs >= limits[MIN_VOLUME_DOWN]
-                  and run_rep >= limits[MIN_REPORTERS_DOWN] and ratio >= limits[MIN_RATIO_DOWN])
+    crowd_degraded = (run_rep >= limits.min_reporter_share * run_obs
+                      and run_obs >= limits.min_volume_degraded and run_rep >= limits.min_reporters_degraded
+                      and ratio >= limits.min_ratio_degraded)
+    crowd_down = (crowd_degraded and run_obs >= limits.min_volume_down
+                  and run_rep >= limits.min_reporters_down and ratio >= limits.min_ratio_down)
     in_alarm = before > UP
-    sustained = cusum >= limits[CUSUM_DEGRADED] and (in_alarm or run_significant(rows, i, e, size, limits))
-    evidence = crowd_degraded and (s >= limits[SCORE_DEGRADED] or sustained)
-    evidence_down = crowd_down and (s >= limits[SCORE_DOWN] or (sustained and cusum >= limits[CUSUM_DOWN]))
+    sustained = level >= limits.cusum_degraded and (
+        in_alarm or cusum.run_significant(rows, i, e, size, limits))
+    evidence = crowd_degraded and (s >= limits.score_degraded or sustained)
+    evidence_down = crowd_down and (s >= limits.score_down or (sustained and level >= limits.cusum_down))
     evidence = evidence or outside
     entering = evidence and not in_alarm and not cold
 
-    fast = limits[FAST_RATE]
+    fast = limits.fast_rate
     fast_obs, fast_exp = x, e
     if in_alarm:
         fast_obs = (x - rows[FAST_OBS, i]) * fast + rows[FAST_OBS, i]
         fast_exp = (e - rows[FAST_EXP, i]) * fast + rows[FAST_EXP, i]
-    margin = limits[RECOVER_MARGIN_SD] * math.sqrt(maximum(fast_exp, 0.0) * fast / (2.0 - fast))
-    calm_level = maximum(limits[RECOVER_RATIO] * fast_exp, fast_exp + margin)
-    calm = fast_obs < calm_level and s < limits[RECOVER_SCORE] and not outside
-    down_now = fast_obs >= limits[MIN_RATIO_DOWN] * fast_exp and crowd_down
+    margin = limits.recover_margin_sd * math.sqrt(maximum(fast_exp, 0.0) * fast / (2.0 - fast))
+    calm_level = maximum(limits.recover_ratio * fast_exp, fast_exp + margin)
+    calm = fast_obs < calm_level and s < limits.recover_score and not outside
+    down_now = fast_obs >= limits.min_ratio_down * fast_exp and crowd_down
 
     down_run = (rows[DOWN_RUN, i] + 1.0 if in_alarm else 1.0) * (
         1.0 if evidence_down and (in_alarm or entering) else 0.0)
@@ -194,15 +136,15 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     if calm_run == 1.0:
         rows[CALM_START, i] = bucket
 
-    alarm = 1.0 if entering else before
-    escalate = alarm > UP and down_run >= limits[DOWN_CONFIRM]
-    if alarm == DOWN and release_run >= limits[DOWN_RELEASE] and not escalate:
-        alarm = 1.0
+    alarm = float(DEGRADED) if entering else before
+    escalate = alarm > UP and down_run >= limits.down_confirm_buckets
+    if alarm == DOWN and release_run >= limits.down_release_buckets and not escalate:
+        alarm = float(DEGRADED)
     if escalate:
-        alarm = 2.0
-    recovered = calm_run >= limits[RECOVER_BUCKETS] and in_alarm
+        alarm = float(DOWN)
+    recovered = calm_run >= limits.recover_buckets and in_alarm
     if recovered:
-        alarm = 0.0
+        alarm = float(UP)
     active = alarm > UP
     rows[ALARM, i] = alarm
     rows[FAST_OBS, i], rows[FAST_EXP, i] = fast_obs, fast_exp
@@ -220,9 +162,9 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
         rows[SEVERITY, i] = 0.0
         rows[CALM_START, i] = np.nan
     if recovered:
-        for row in (CUSUM, RUN_OBS, RUN_EXP, RUN_REPORTERS, DOWN_RUN, RELEASE_RUN):
-            rows[row, i] = 0.0
-        rows[RUN_START, i] = np.nan
+        cusum.end_run(rows, i)
+        rows[DOWN_RUN, i] = 0.0
+        rows[RELEASE_RUN, i] = 0.0
     if active:
         if x > rows[PEAK_COUNT, i]:
             rows[PEAK_COUNT, i] = x
@@ -239,7 +181,7 @@ def show(rows: np.ndarray, bucket: float, cold: np.ndarray, stale: np.ndarray, h
     for i in range(rows.shape[1]):
         rows[SEEN, i] = rows[SEEN, i] + 1.0
         alarm = rows[ALARM, i]
-        shown = UNKNOWN if cold[i] or (has_stale and stale[i]) else alarm
+        shown = float(UNKNOWN) if cold[i] or (has_stale and stale[i]) else alarm
         status[i] = shown
         old = rows[STATUS, i]
         if shown != old:
@@ -254,18 +196,3 @@ def show(rows: np.ndarray, bucket: float, cold: np.ndarray, stale: np.ndarray, h
             changed[n_changed] = i
             n_changed += 1
     return n_changed
-
-
-def confidence(engine: Engine, state: DetectorState, p: np.ndarray, status: np.ndarray,
-               arrays: BucketArrays) -> np.ndarray:
-    """How sure the shown status is, in [0, 1]: evidence strength, history length, official agreement."""
-    s = engine.settings
-    strength = np.maximum(log_surprise(p) / engine.down_surprise, state.cusum / s.cusum_down)
-    strength = np.minimum(strength, 1.0)
-    alarm_conf = 0.5 + 0.5 * strength
-    if arrays.official is not None:
-        alarm_conf = np.where(arrays.official >= 1, 1.0 - 0.3 * (1.0 - alarm_conf), alarm_conf)
-    alarm_conf = np.where(state.probe_run > 0, 1.0 - 0.5 * (1.0 - alarm_conf), alarm_conf)
-    shown = np.where(status > ALARM_UP, alarm_conf, 1.0 - 0.5 * strength)
-    history = 0.85 + 0.15 * np.minimum(state.seen / engine.full_confidence_buckets, 1.0)
-    return np.where(status == STATUS_UNKNOWN, 0.0, shown * history)

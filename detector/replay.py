@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detector.codes import STATUS_BY_CODE
 from detector.engine import Engine
 from detector.frame import ReplayInput, check_counts, to_arrays
 from detector.incidents import Incident, IncidentBook, with_evidence
 from detector.settings import DetectorSettings, detector_settings
 from detector.state import DetectorState
-from detector.verdict import STATUS_BY_CODE
 
 TIMELINE_COLUMNS = ("bucket", "service", "status", "observed", "expected", "score", "confidence")
 INCIDENT_COLUMNS = ("id", "service", "status", "severity", "started_at", "detected_at", "peak_at",

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from detector.codes import UNKNOWN
 from detector.settings import DetectorSettings
 from downwatch.errors import InputError
 
@@ -24,9 +25,6 @@ HOURS, WEEKDAYS = 24, 7
 FORMAT_VERSION = 1
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
-
-ALARM_UP, ALARM_DEGRADED, ALARM_DOWN = 0, 1, 2
-STATUS_UNKNOWN = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +97,7 @@ class DetectorState:
             post_share=np.full(n, settings.post_share),
             run_start=nan.copy(), calm_start=nan.copy(), since=nan.copy(), onset=nan.copy(),
             detected=nan.copy(), peak_at=nan.copy(), last_bucket=nan.copy(),
-            status=np.full(n, float(STATUS_UNKNOWN)),
+            status=np.full(n, float(UNKNOWN)),
         )
         return cls(**values)
 
@@ -144,3 +142,14 @@ ROW_SPANS: Mapping[str, tuple[int, int]] = MappingProxyType(_row_spans())
 ROW: Mapping[str, int] = MappingProxyType({name: start for name, (start, _) in ROW_SPANS.items()})
 """The first row of each field in ``DetectorState.rows``."""
 STATE_ROWS = max(stop for _, stop in ROW_SPANS.values())
+
+LEVEL, HOD, DOW, HOD_SUM, DOW_SUM = ROW["level"], ROW["hod"], ROW["dow"], ROW["hod_sum"], ROW["dow_sum"]
+DISP_NUM, DISP_DEN, POST_SHARE, SEEN = ROW["disp_num"], ROW["disp_den"], ROW["post_share"], ROW["seen"]
+CUSUM, RUN_START, RUN_OBS, RUN_EXP = ROW["cusum"], ROW["run_start"], ROW["run_obs"], ROW["run_exp"]
+RUN_REPORTERS, FAST_OBS, FAST_EXP = ROW["run_reporters"], ROW["fast_obs"], ROW["fast_exp"]
+ALARM, DOWN_RUN, RELEASE_RUN, CALM_RUN = ROW["alarm"], ROW["down_run"], ROW["release_run"], ROW["calm_run"]
+CALM_START, ALARM_AGE = ROW["calm_start"], ROW["alarm_age"]
+PROBE_RUN, STATUS = ROW["probe_run"], ROW["status"]
+SINCE, ONSET, DETECTED, PEAK_COUNT = ROW["since"], ROW["onset"], ROW["detected"], ROW["peak_count"]
+PEAK_AT, SEVERITY, LAST_BUCKET = ROW["peak_at"], ROW["severity"], ROW["last_bucket"]
+"""The row of each one-row field (and the first row of ``hod``/``dow``), for the compiled loops."""

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from detector.codes import NO_OFFICIAL, OFFICIAL_NAMES, STATUS_BY_CODE
+from detector.dispersion import variance
 from detector.incidents import at, iso, shares, top_counts
-from detector.inputs import OFFICIAL_NAMES, BucketObservation
+from detector.inputs import BucketObservation
 from detector.scoring import upper_tail
 from detector.settings import DetectorSettings
-from detector.state import STATUS_UNKNOWN, DetectorState
+from detector.state import DetectorState
 from downwatch.records import Kind, Status
-
-STATUS_BY_CODE = {0: Status.UP, 1: Status.DEGRADED, 2: Status.DOWN, STATUS_UNKNOWN: Status.UNKNOWN}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,8 @@ class VerdictInputs:
     index: int
     observed: float
     expected: float
+    dispersion: float
+    """The over-dispersion the engine judged the count with (``StepOutput.dispersion``)."""
     score: float
     confidence: float
     status_code: int
@@ -81,8 +83,7 @@ def build_verdict(v: VerdictInputs, state: DetectorState, settings: DetectorSett
     obs = v.observation
     status = STATUS_BY_CODE[v.status_code]
     post_share = float(state.post_share[i])
-    sources = _sources(obs, v.expected, post_share, float(state.disp_num[i] / max(state.disp_den[i], 1e-12)),
-                       settings)
+    sources = _sources(obs, v.expected, post_share, v.dispersion)
     official = _official(obs, status, v.score, settings)
     reason = _unknown_reason(state, i, obs, settings, post_share) if status is Status.UNKNOWN else None
     problems = shares(obs.problems) if obs else {}
@@ -97,15 +98,15 @@ def build_verdict(v: VerdictInputs, state: DetectorState, settings: DetectorSett
                    official=official, incident_id=v.incident_id, explanation=explanation, reason=reason)
 
 
-def _sources(obs: BucketObservation | None, expected: float, post_share: float, dispersion: float,
-             settings: DetectorSettings) -> dict[str, dict[str, float]]:
-    """Observed, expected and score per kind of evidence: each crowd source has its share of the baseline."""
+def _sources(obs: BucketObservation | None, expected: float, post_share: float,
+             r: float) -> dict[str, dict[str, float]]:
+    """Observed, expected and score per kind of evidence: each crowd source has its share of the baseline
+    and the over-dispersion ``r`` the engine judged the whole count with."""
     out: dict[str, dict[str, float]] = {}
-    r = min(max(dispersion, 0.0), settings.max_dispersion)
     for kind, observed, share in ((Kind.REPORT, obs.reports if obs else 0.0, 1.0 - post_share),
                                   (Kind.POST, obs.posts if obs else 0.0, post_share)):
         mu = max(expected * share, 1e-6)
-        p = upper_tail(np.array([observed]), np.array([mu]), np.array([mu + r * mu * mu]))[0]
+        p = upper_tail(np.array([observed]), np.array([mu]), np.array([variance(mu, r)]))[0]
         out[kind.value] = {"observed": round(float(observed), 3), "expected": round(mu, 3),
                            "score": round(float(1 - p), 6)}
     if obs is not None and obs.probe_checks > 0:
@@ -120,7 +121,7 @@ def _official(obs: BucketObservation | None, status: Status, score: float,
     crowd_rising = status in (Status.DEGRADED, Status.DOWN) or score >= settings.score_degraded
     operational = indicator in ("none", "operational")
     return {
-        "indicator": indicator if indicator is not None else OFFICIAL_NAMES[-1],
+        "indicator": indicator if indicator is not None else OFFICIAL_NAMES[NO_OFFICIAL],
         "description": obs.official_description if obs is not None else None,
         "incident": None if indicator in (None, "none", "operational") else indicator,
         "disagrees": bool(operational and crowd_rising),
