@@ -22,6 +22,7 @@ from api.board import VerdictBoard
 from api.client_identity import ClientIdentifier
 from api.cors import CorsPolicy
 from api.edge import add_catch_all, wrap_routes
+from api.framing import serve_problems
 from api.keys import (
     BOARD,
     CATALOG,
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     meta.add_root_placeholder(app)
     add_catch_all(app, cors)
     wrap_routes(app, metrics, cors)
+    serve_problems(app, logging.getLogger("api.framing"))
     return app
 
 

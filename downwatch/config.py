@@ -37,7 +37,7 @@ class Settings:
     retention_days: int = _doc("Signals older than this are dropped (whole daily partitions).", default=90)
     hash_key: str | None = _doc(
         "Secret key for hashing author ids and client addresses (HMAC-SHA256). Required by `serve`; "
-        "`demo` and tests generate a throw-away key. Never logged.", default=None)
+        "`demo` and tests generate a throw-away key. At least 16 bytes. Never logged.", default=None)
     admin_token: str | None = _doc(
         "Bearer token for admin routes (catalog edits, source control). Unset: admin routes answer 403. "
         "Never logged.", default=None)
@@ -59,6 +59,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = _doc(
         "Addresses of reverse proxies (e.g. the micro-caching nginx) whose X-Forwarded-For header is "
         "believed to name the client; empty: the peer address is the client.", default=())
+    public_url: str | None = _doc(
+        "The API's public base URL (e.g. `https://downwatch.example`), used in links it returns such as "
+        "a status page's `page.url`; unset: `http://HOST:PORT`. Never taken from the request.",
+        default=None)
     sources: dict[str, dict[str, Any]] = _doc(
         "Per-source settings, `[sources.NAME]` tables in TOML (see ingest/README.md); empty: none run.",
         default_factory=dict)
@@ -66,8 +70,16 @@ class Settings:
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
+    def base_url(self) -> str:
+        """Where clients reach the API: ``public_url``, else the address it listens on."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
 
 _ENV_NAMES = {"database_url": "DATABASE_URL"}
+MIN_HASH_KEY_BYTES = 16
 
 
 def env_name(key: str) -> str:
@@ -120,6 +132,17 @@ def _coerce(key: str, annotation: str, value: Any, origin: str) -> Any:
     raise ConfigError(f"{origin}: {key} has an unsupported type {annotation}")
 
 
+def _is_base_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query \
+        and not parts.fragment
+
+
 def _validate(settings: Settings) -> None:
     checks = [
         (1 <= settings.port + 1 <= 65536, "port must be between 0 and 65535"),
@@ -135,6 +158,11 @@ def _validate(settings: Settings) -> None:
         (settings.report_rate_per_minute >= 1, "report_rate_per_minute must be positive"),
         (settings.report_global_rate_per_second >= 1, "report_global_rate_per_second must be positive"),
         (settings.max_body_bytes >= 256, "max_body_bytes must be at least 256"),
+        (settings.hash_key is None or len(settings.hash_key.encode()) >= MIN_HASH_KEY_BYTES,
+         f"hash_key must be at least {MIN_HASH_KEY_BYTES} bytes (DOWNWATCH_HASH_KEY); generate one with "
+         "python3 -c 'import secrets; print(secrets.token_hex(32))'"),
+        (settings.public_url is None or _is_base_url(settings.public_url),
+         "public_url must be an http(s) URL with a host and no query, like https://downwatch.example"),
     ]
     for ok, message in checks:
         if not ok:

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from api.board import VerdictBoard
 from api.keys import BOARD, SETTINGS
+from api.request_body import read_body
 from api.store_access import STORE_ERRORS, pool_of, store_failed
 from downwatch.catalog import SERVICE_KEYS, parse_services
 from downwatch.errors import ConfigError, DownwatchError, InputError
@@ -33,7 +34,9 @@ def require_admin(request: web.Request) -> None:
                              title="Forbidden", type_slug="forbidden")
     given = request.headers.get("Authorization", "")
     scheme, _, credentials = given.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(credentials.strip().encode(), token.encode()):
+    # aiohttp keeps header bytes that are not UTF-8 as lone surrogates; they can never match.
+    offered = credentials.strip().encode("utf-8", "surrogateescape")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(offered, token.encode()):
         raise DownwatchError("a valid 'Authorization: Bearer <admin token>' header is required",
                              status=401, title="Unauthorized", type_slug="unauthorized",
                              headers={"WWW-Authenticate": 'Bearer realm="downwatch-admin"'})
@@ -89,7 +92,7 @@ async def put_service(request: web.Request) -> web.Response:
     slug = request.match_info["slug"]
     if len(slug) > MAX_SLUG_CHARS:
         raise InputError(f"a slug is at most {MAX_SLUG_CHARS} characters", extra={"parameter": "slug"})
-    service = service_from_json(slug, await request.read())
+    service = service_from_json(slug, await read_body(request))
     board = request.app[BOARD]
     if (error := conflict(board, service)) is not None:
         raise error

@@ -15,6 +15,7 @@ from aiohttp import web
 from api.keys import BOARD, CLIENTS, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
 from api.lookup import unknown_service
 from api.report_body import parse_report
+from api.request_body import read_body
 from api.store_access import no_store
 from downwatch.errors import DownwatchError, InputError
 from downwatch.records import Kind, Problem, Signal
@@ -55,7 +56,7 @@ async def _accept(request: web.Request) -> web.Response:
         raise DownwatchError(f"too many reports ({which} limit); try again in {retry_after} s", status=429,
                              title="Too many requests", type_slug="rate-limited",
                              headers={"Retry-After": str(retry_after)}, extra={"limit": which})
-    report = parse_report(await request.read())
+    report = parse_report(await read_body(request))
     board = app[BOARD]
     if board.service(report.service) is None:
         raise unknown_service(board, report.service)

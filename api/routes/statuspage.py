@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from api.caching import cached_answer
-from api.keys import BOARD
+from api.keys import BOARD, SETTINGS
 from api.lookup import max_age, require_service
 from api.params import single_values
 from api.statuspage_summary import summary
@@ -23,7 +23,7 @@ async def get_summary(request: web.Request) -> web.Response:
     single_values(request.query, ())
     verdict_answer = board.verdict_answer(service.slug)
     assert verdict_answer is not None
-    page_url = str(request.url.with_path(f"/v1/services/{service.slug}").with_query(None))
+    page_url = f"{app[SETTINGS].base_url()}/v1/services/{service.slug}"
 
     def build() -> tuple[Any, datetime]:
         return (summary(service, board.verdict(service.slug), page_url, verdict_answer.last_modified),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -27,18 +28,48 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
-def describe_dsn(dsn: str) -> str:
-    """The DSN without its password, safe to print."""
-    try:
-        from urllib.parse import urlsplit, urlunsplit
+SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+REDACTED = "***"
 
+
+def _secrets_of(dsn: str) -> list[str]:
+    parts = urlsplit(dsn)
+    found = [parts.password] if parts.password else []
+    found += [value for key, value in parse_qsl(parts.query, keep_blank_values=True)
+              if key.lower() in SECRET_PARAMETERS and value]
+    return found
+
+
+def describe_dsn(dsn: str) -> str:
+    """The DSN without its password (in the authority or as ``?password=``), safe to print."""
+    try:
         parts = urlsplit(dsn)
+        netloc = parts.netloc
         if parts.password:
-            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-            return urlunsplit(parts._replace(netloc=netloc))
+            userinfo, _, hostport = netloc.rpartition("@")
+            netloc = f"{userinfo.partition(':')[0]}:{REDACTED}@{hostport}"
+        query = "&".join(
+            f"{quote(key)}={REDACTED if key.lower() in SECRET_PARAMETERS else quote(value)}"
+            for key, value in parse_qsl(parts.query, keep_blank_values=True))
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
     except ValueError:
         return "<unparseable DSN>"
-    return dsn
+
+
+def redact(text: str, dsn: str) -> str:
+    """``text`` (an error message) with every secret of ``dsn`` replaced."""
+    try:
+        secrets = _secrets_of(dsn)
+    except ValueError:
+        return "<an error about an unparseable DSN>" if dsn and dsn in text else text
+    for secret in sorted(set(secrets) | {quote(s) for s in secrets}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def _unreachable(dsn: str, exc: BaseException) -> StoreUnavailable:
+    return StoreUnavailable(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {redact(str(exc), dsn)}; "
+                            "check DATABASE_URL and that the server is running")
 
 
 async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
@@ -46,8 +77,7 @@ async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
     try:
         conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=10, **kwargs)
     except CONNECT_ERRORS as exc:
-        raise StoreUnavailable(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; "
-                               "check DATABASE_URL and that the server is running") from exc
+        raise _unreachable(dsn, exc) from exc
     await _init_connection(conn)
     return conn
 
@@ -58,7 +88,6 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asy
         pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, timeout=10,
                                          init=_init_connection, command_timeout=60)
     except CONNECT_ERRORS as exc:
-        raise StoreUnavailable(f"cannot connect to PostgreSQL at {describe_dsn(dsn)}: {exc}; "
-                               "check DATABASE_URL and that the server is running") from exc
+        raise _unreachable(dsn, exc) from exc
     assert pool is not None
     return pool

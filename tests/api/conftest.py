@@ -27,7 +27,7 @@ AppFactory = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, hash_key="test-hash-key", admin_token=ADMIN_TOKEN,
+    return Settings(database_url=database_url, hash_key="test-hash-key-0123456789", admin_token=ADMIN_TOKEN,
                     report_rate_per_minute=1000, report_global_rate_per_second=100_000, tick_seconds=5.0)
 
 

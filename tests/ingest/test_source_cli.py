@@ -13,7 +13,7 @@ UPSTREAM = Path(__file__).resolve().parents[1] / "fixtures" / "upstream"
 
 
 def ingest(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "DOWNWATCH_HASH_KEY": "test-key"}
+    env = {"PATH": "/usr/bin:/bin", "DOWNWATCH_HASH_KEY": "test-key-of-16-bytes"}
     return subprocess.run([sys.executable, "-m", "downwatch", "ingest", *args], capture_output=True,
                           text=True, timeout=60, env=env)
 
