@@ -1,10 +1,11 @@
-"""NAB scores of downwatch's streaming scorer, beside the published detectors, and its throughput.
+"""NAB scores of ``downwatch score`` (the live detector), beside the published detectors, and throughput.
 
     .venv/bin/python benchmarks/nab_score.py [NAB_DIR]
 
 NAB_DIR is a folder in NAB's layout (``data/<category>/<file>.csv`` and
-``labels/combined_windows.json``); default ``/work/shared/data/nab`` when it exists. Every file is
-scored row by row with one configuration, then NAB's method (detector.nab) picks one threshold per
+``labels/combined_windows.json``); default ``../shared/data/nab`` beside the checkout when it exists.
+Every file is scored row by row by the live detector (``detector.stream``, one set of settings),
+then NAB's method (detector.nab) picks one threshold per
 profile over the file set, exactly as NAB's own protocol does.
 """
 
@@ -18,11 +19,11 @@ from datetime import datetime
 from pathlib import Path
 
 from detector.nab import PROFILES, CorpusResult, LabelledFile, label_file, optimise
-from detector.series import score_series
+from detector.stream import score_series
 from downwatch.errors import InputError
 from downwatch.runtime.commands.score import read_series
 
-DEFAULT_NAB_DIR = Path("/work/shared/data/nab")
+DEFAULT_NAB_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nab"
 
 # The published detectors on the same files (standard, reward low FP, reward low FN), from the
 # table in that folder's README.md.
@@ -93,7 +94,7 @@ def main() -> int:
             print(f"nab_score: {exc.detail}", file=sys.stderr)
             return 2
         started = time.perf_counter()
-        scores = score_series((row.epoch_seconds, row.value) for row in rows)
+        scores = score_series([row.epoch_seconds for row in rows], [row.value for row in rows])
         scoring_seconds += time.perf_counter() - started
         total_rows += len(rows)
         bounds = [(nab_timestamp(start), nab_timestamp(end)) for start, end in windows[relative]]

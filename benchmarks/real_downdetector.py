@@ -79,11 +79,12 @@ def read_data(directory: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return counts, alerts
 
 
-def replay_incident(incident: str, rows: pd.DataFrame, alert: pd.Timestamp,
-                    timeline: bool) -> tuple[Outcome, pd.DataFrame | None]:
+def replay_incident(incident: str, rows: pd.DataFrame, alert: pd.Timestamp, timeline: bool,
+                    overrides: dict[str, float]) -> tuple[Outcome, pd.DataFrame | None]:
     counts = pd.DataFrame({"service": incident, "bucket": rows["bucket"].to_numpy(), "kind": "report",
                            "count": rows["count"].to_numpy()})
-    result = replay(counts, keep_timeline=timeline, bucket_seconds=BUCKET_SECONDS, warmup_days=WARMUP_DAYS)
+    settings = {"bucket_seconds": BUCKET_SECONDS, "warmup_days": WARMUP_DAYS, **overrides}
+    result = replay(counts, keep_timeline=timeline, **settings)
     found = result.incidents
     minutes = lambda column: ((pd.to_datetime(found[column], utc=True) - alert)  # noqa: E731
                               .dt.total_seconds() / 60.0).to_numpy(dtype=float)
@@ -158,7 +159,10 @@ def main() -> int:
                         help="which part of the fixed split to report (default all, with each part)")
     parser.add_argument("--per-incident", action="store_true", help="print one line per incident")
     parser.add_argument("--plot", type=Path, metavar="DIR", help="write one PNG per incident into DIR")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a detector setting for this run (exploration on the tuning part)")
     args = parser.parse_args()
+    overrides = {name: float(value) for name, value in (item.split("=", 1) for item in args.set)}
     counts, alerts = read_data(args.data_dir)
     if args.plot is not None:
         args.plot.mkdir(parents=True, exist_ok=True)
@@ -172,7 +176,8 @@ def main() -> int:
             print(f"real_downdetector: no counts for {incident}", file=sys.stderr)
             return 2
         alert = pd.Timestamp(str(row.downdetector_alert)).tz_convert("UTC")
-        outcome, timeline = replay_incident(incident, by_incident[incident], alert, args.plot is not None)
+        outcome, timeline = replay_incident(incident, by_incident[incident], alert, args.plot is not None,
+                                            overrides)
         outcomes.append(outcome)
         if timeline is not None:
             plot(outcome, timeline, args.plot)

@@ -1,4 +1,4 @@
-"""NAB-style scores of downwatch's streaming series scorer (``downwatch score``) on labelled series.
+"""NAB-style scores of ``downwatch score`` (the live detector over one series) on labelled series.
 
 Two corpora: the Numenta Anomaly Benchmark files when a NAB folder is available (``nab_directory``:
 ``$NAB_DIR``, else ``../shared/data/nab`` next to the repository), and synthetic report-volume series
@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from detector.nab import PROFILES, label_file, optimise
-from detector.series import score_series
+from detector.stream import score_series
 from detector.synthetic import SyntheticHistory
 from downwatch.errors import InputError
 from downwatch.runtime.commands.score import read_series
@@ -100,7 +100,7 @@ def nab_table(corpus: list[LabelledSeries]) -> pd.DataFrame:
     """Normalised NAB score per profile (standard, reward low FP, reward low FN) over the corpus."""
     scored = []
     for series in corpus:
-        scores = score_series(zip(series.epochs, series.values, strict=True))
+        scores = score_series(series.epochs, series.values)
         scored.append((label_file(series.timestamps, series.windows), scores))
     rows = []
     for profile in PROFILES:

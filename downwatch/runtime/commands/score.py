@@ -8,14 +8,16 @@ to a temporary file beside it and renamed), so an error never leaves a half-writ
 
 Rules for awkward input:
 
+* The series is the counts of one service, run through the live detector (``detector.stream``): the
+  score is the live detector's own score of the row's bucket (the number its verdicts are decided on).
 * Every row is scored, in file order, as if it arrived live; the score of a row depends only on the
   rows before it and itself. The output has exactly the input's rows, in the input's order.
-* Gaps and irregular steps are fine: the detector works with the time elapsed between rows.
+* The bucket width follows the series' median step; gaps and irregular steps are fine.
 * Duplicate or out-of-order timestamps are scored in file order as they arrive; the detector's clock
-  never goes backwards (such a row counts as arriving at the latest time seen so far).
+  never goes backwards (such a row counts as the bucket after the latest one seen so far).
 * Timestamps are ISO 8601 (``2015-02-26 21:42:53``, ``2015-02-26T21:42:53+01:00``, ``...Z``). A
   timestamp with an offset is converted to UTC for the detector; a naive timestamp is taken as UTC.
-* Values may be negative or fractional. A value that is not a finite number (empty, text, NaN,
+* Values may be negative (taken as 0) or fractional. A value that is not a finite number (empty, text, NaN,
   infinity) is refused.
 
 Refused with one line naming the problem (exit status 2): an unreadable or missing file, an empty
@@ -75,16 +77,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score_rows(rows: list[SeriesRow]) -> list[float]:
-    from detector.series import StreamingScorer
+    """The live detector's own score of every row (``detector.stream``: the series is one service)."""
+    from detector.stream import score_series
 
-    scorer = StreamingScorer()
-    return [scorer.process(row.epoch_seconds, row.value) for row in rows]
+    return score_series([row.epoch_seconds for row in rows], [row.value for row in rows])
 
 
 def format_scored(rows: list[SeriesRow], scores: list[float]) -> Iterator[str]:
     yield "timestamp,value,anomaly_score\n"
     for row, score in zip(rows, scores, strict=True):
-        yield f"{row.timestamp_text},{row.value_text},{score:.6f}\n"
+        yield f"{row.timestamp_text},{row.value_text},{score:.12g}\n"
 
 
 def parse_epoch_seconds(text: str) -> float:
