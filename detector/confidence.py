@@ -2,9 +2,9 @@
 
 strength = min(1, max(surprise / surprise at ``score_down``, CUSUM / ``cusum_down``)), the surprise being
 -log10 of the bucket's tail probability. An alarm is 0.5 + 0.5 strength sure, closer to 1 when the
-status page shows anything but operational (its doubt times 0.7) or probes fail (times 0.5); ``up`` is 1 - 0.5
-strength sure. Both are discounted by up to 15% while the history is shorter than
-``full_confidence_days``; ``unknown`` has confidence 0.
+status page shows anything but operational (its doubt, 1 - confidence, times 0.3) or probes fail
+(times 0.5); ``up`` is 1 - 0.5 strength sure. Both are discounted by up to 15% while the history is
+shorter than ``full_confidence_days``; ``unknown`` has confidence 0.
 """
 
 from __future__ import annotations

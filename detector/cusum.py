@@ -31,9 +31,10 @@ from detector.state import CUSUM, RUN_EXP, RUN_OBS, RUN_REPORTERS, RUN_START, SE
 
 
 @inlined
-def increment_terms(mu: float, var: float, limits: Limits) -> tuple[float, float, float]:
+def increment_terms(mu: float, var: float, cusum_ratio: float,
+                    cusum_min_shift: float) -> tuple[float, float, float]:
     """k and the arguments of the log and log1p in llr = x * log(slope_of) - k * log1p(shrink_of)."""
-    risen = maximum(mu * limits.cusum_ratio, mu + limits.cusum_min_shift)
+    risen = maximum(mu * cusum_ratio, mu + cusum_min_shift)
     k = (mu * mu) / maximum(var - mu, POISSON_BELOW * mu * mu)
     k_mu = k + mu
     return k, (risen * k_mu) / (mu * (k + risen)), (risen - mu) / k_mu
@@ -72,7 +73,7 @@ def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: Lim
     independent per bucket and the young-profile one one error for the whole run."""
     expected_sum = maximum(rows[RUN_EXP, i], MIN_MEAN)
     mu = maximum(e, MIN_MEAN)
-    r_young = young_dispersion(rows[SEEN, i], limits)
+    r_young = young_dispersion(rows[SEEN, i], limits.young_profile_dispersion, limits.hod_prior_buckets)
     r_learned = maximum(1.0 / size - r_young, 0.0)
     variance = expected_sum + r_learned * expected_sum * mu + r_young * expected_sum * expected_sum
     z = (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)

@@ -11,21 +11,22 @@ per-source scores all use this r.
 from __future__ import annotations
 
 from detector.jit import inlined, maximum, minimum
-from detector.limits import Limits
 
 
 @inlined
-def young_dispersion(seen: float, limits: Limits) -> float:
-    """The young-profile term of r after ``seen`` buckets of history."""
-    hod_prior = limits.hod_prior_buckets
-    return limits.young_profile_dispersion * hod_prior / (seen / 24.0 + hod_prior)
+def young_dispersion(seen: float, young_profile_dispersion: float, hod_prior_buckets: float) -> float:
+    """The young-profile term of r after ``seen`` buckets of history (``Limits`` fields as named)."""
+    return young_profile_dispersion * hod_prior_buckets / (seen / 24.0 + hod_prior_buckets)
 
 
 @inlined
-def over_dispersion(disp_num: float, disp_den: float, seen: float, limits: Limits) -> float:
-    """r of a service whose dispersion averages are ``disp_num``/``disp_den`` after ``seen`` buckets."""
-    learned = minimum(maximum(disp_num / maximum(disp_den, 1e-12), 0.0), limits.max_dispersion)
-    return learned + young_dispersion(seen, limits)
+def over_dispersion(disp_num: float, disp_den: float, seen: float, max_dispersion: float,
+                    young_profile_dispersion: float, hod_prior_buckets: float) -> float:
+    """r of a service whose dispersion averages are ``disp_num``/``disp_den`` after ``seen`` buckets.
+
+    The numbers are passed one by one (not as the ``Limits`` record) so that a loop reads them once."""
+    learned = minimum(maximum(disp_num / maximum(disp_den, 1e-12), 0.0), max_dispersion)
+    return learned + young_dispersion(seen, young_profile_dispersion, hod_prior_buckets)
 
 
 @inlined

@@ -35,17 +35,20 @@ def before_tails(rows: np.ndarray, hour: int, weekday: int, reports: np.ndarray,
     x * log(slope_of) - size * log1p(shrink_of) (``detector.cusum``).
     """
     lim = limits[0]
-    young_buckets = lim.young_buckets
+    max_dispersion, hod_prior = lim.max_dispersion, lim.hod_prior_buckets
+    young_dispersion, young_buckets = lim.young_profile_dispersion, lim.young_buckets
+    ratio, shift = lim.cusum_ratio, lim.cusum_min_shift
     young = False
     for i in range(rows.shape[1]):
         d, w, e = baseline.seasonal(rows, i, hour, weekday)
         x = reports[i] + posts[i]
         m = maximum(e, MIN_MEAN)
-        r = over_dispersion(rows[DISP_NUM, i], rows[DISP_DEN, i], rows[SEEN, i], lim)
+        r = over_dispersion(rows[DISP_NUM, i], rows[DISP_DEN, i], rows[SEEN, i], max_dispersion,
+                            young_dispersion, hod_prior)
         v = variance(m, r)
         daily[i], weekly[i], expected[i], observed[i], mu[i], dispersion[i], var[i] = d, w, e, x, m, r, v
         negative_z[i] = (e - (x - 0.5)) / math.sqrt(v)
-        size[i], slope_of[i], shrink_of[i] = cusum.increment_terms(m, v, lim)
+        size[i], slope_of[i], shrink_of[i] = cusum.increment_terms(m, v, ratio, shift)
         if rows[SEEN, i] < young_buckets:
             young = True
     return young
