@@ -2,7 +2,10 @@
 
 File format (bundled and override alike): a list of ``[[service]]`` tables with the keys in
 ``SERVICE_KEYS``. ``slug``, ``name``, ``country`` and ``category`` are required for a new service;
-``aliases``, ``domains`` and ``handles`` are lists of strings; ``status_page`` is an http(s) URL.
+``aliases``, ``domains`` and ``handles`` are lists of strings; ``status_page`` is an http(s) URL;
+``parent`` is the slug of the service a product belongs to ("google-pay" -> "google"; one level only:
+a parent has no parent of its own; in an override file ``parent = ""`` removes it). A report for a
+child also counts for its parent's verdict.
 
 Override rule (``load_catalog(override_path)``), applied entry by entry in file order:
 
@@ -59,7 +62,7 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 SERVICE_KEYS: tuple[str, ...] = (
-    "slug", "name", "aliases", "domains", "handles", "status_page", "country", "category",
+    "slug", "name", "aliases", "domains", "handles", "status_page", "country", "category", "parent",
 )
 REQUIRED_KEYS: tuple[str, ...] = ("slug", "name", "country", "category")
 LIST_KEYS: tuple[str, ...] = ("aliases", "domains", "handles")
@@ -156,6 +159,10 @@ class Catalog:
                 break
         return found
 
+    def parents(self) -> dict[str, str]:
+        """Child slug -> parent slug, for every service that has a parent."""
+        return {service.slug: service.parent for service in self if service.parent is not None}
+
     def by_category(self, category: str) -> tuple[Service, ...]:
         if category not in CATEGORIES:
             raise InputError(f"unknown category {category!r}; use one of {', '.join(CATEGORIES)}")
@@ -182,7 +189,9 @@ def load_catalog(override_path: Path | None = None) -> Catalog:
     if override_path is not None:
         _apply_overrides(services, _read(override_path), f"catalog file {override_path}")
     catalog = Catalog.from_services(list(services.values()))
-    _check_unique_terms(catalog, origin if override_path is None else f"{origin} + {override_path}")
+    where = origin if override_path is None else f"{origin} + {override_path}"
+    _check_unique_terms(catalog, where)
+    _check_parents(catalog, where)
     return catalog
 
 
@@ -274,6 +283,8 @@ def _check_value(key: str, value: Any, origin: str, index: int, entry: dict[str,
         raise fail("is not a country; use an ISO 3166-1 alpha-2 code like GB or US, or \"global\"")
     if key == "category" and value not in CATEGORIES:
         raise fail(f"is not a known category; use one of {', '.join(CATEGORIES)}")
+    if key == "parent" and value and not _SLUG.fullmatch(value):
+        raise fail("is not a slug; name the parent service by its slug (like google) or leave it out")
     if key == "status_page" and not _URL.fullmatch(value):
         raise fail("is not an http(s) URL; write it like https://status.example.com or leave it out")
 
@@ -290,6 +301,7 @@ def _service(entry: dict[str, Any]) -> Service:
         category=entry["category"],
         aliases=tuple(entry.get("aliases", ())), domains=tuple(entry.get("domains", ())),
         handles=tuple(entry.get("handles", ())), status_page=entry.get("status_page"),
+        parent=entry.get("parent") or None,
     )
 
 
@@ -321,6 +333,24 @@ def _apply_overrides(services: dict[str, Service], text: str, origin: str) -> No
         else:
             bundled = {key: getattr(existing, key) for key in SERVICE_KEYS}
             services[slug] = _service(bundled | entry)
+
+
+def _check_parents(catalog: Catalog, origin: str) -> None:
+    """Each parent is another service of the catalog, and has no parent itself (one level)."""
+    for service in catalog:
+        if service.parent is None:
+            continue
+        parent = catalog.get(service.parent)
+        if service.parent == service.slug:
+            raise ConfigError(f"{origin}: {service.slug}: parent is the service itself; leave it out")
+        if parent is None:
+            closest = catalog.closest(service.parent)
+            hint = f" (did you mean {', '.join(closest)}?)" if closest else ""
+            raise ConfigError(f"{origin}: {service.slug}: parent {service.parent!r} is not in the catalog"
+                              f"{hint}; fix the slug")
+        if parent.parent is not None:
+            raise ConfigError(f"{origin}: {service.slug}: parent {parent.slug} has a parent itself "
+                              f"({parent.parent}); name {parent.parent} as the parent instead")
 
 
 def _check_unique_terms(catalog: Catalog, origin: str) -> None:

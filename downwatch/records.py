@@ -60,6 +60,7 @@ class Service:
     domains: tuple[str, ...] = ()
     handles: tuple[str, ...] = ()
     status_page: str | None = None
+    parent: str | None = None        # the slug of the service this product belongs to (google-pay -> google)
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,15 @@ BROKEN_FILES = [
     pytest.param(VALID_ENTRY.replace('["Acme Broadband"]', '["acme broadband", "GitHub"]'),
                  r"name or alias 'github' belongs to both acme-fibre and github",
                  id="alias-clashes-with-bundled-name"),
+    pytest.param(VALID_ENTRY + 'parent = "acme"\n', r"acme-fibre: parent 'acme' is not in the catalog",
+                 id="parent-unknown"),
+    pytest.param(VALID_ENTRY + 'parent = "acme-fibre"\n', r"acme-fibre: parent is the service itself",
+                 id="parent-self"),
+    pytest.param(VALID_ENTRY + 'parent = "google-pay"\n',
+                 r"acme-fibre: parent google-pay has a parent itself \(google\); name google",
+                 id="parent-two-levels"),
+    pytest.param(VALID_ENTRY + 'parent = "Not A Slug"\n', r"parent = 'Not A Slug' is not a slug",
+                 id="parent-not-a-slug"),
 ]
 
 
@@ -299,3 +308,19 @@ def test_find_resolves_names_aliases_domains_and_handles(catalog: Catalog, text:
 @pytest.mark.parametrize("text", ["", "#", "@", "@nobody_at_all", "example.org", "the weather", "netflx"])
 def test_find_answers_none_for_what_it_does_not_name(catalog: Catalog, text: str) -> None:
     assert catalog.find(text) is None
+
+
+def test_products_belong_to_their_parent(catalog: Catalog) -> None:
+    parents = catalog.parents()
+    assert parents["google-pay"] == "google"
+    assert parents["gov-uk-one-login"] == "gov-uk"
+    assert parents["vodafone-broadband"] == "vodafone"
+    assert "google" not in parents and catalog.require("google").parent is None
+    assert all(parent in catalog and parent not in parents for parent in parents.values())
+
+
+def test_override_sets_and_clears_a_parent(tmp_path: Path) -> None:
+    changed = load_catalog(write(tmp_path, VALID_ENTRY + 'parent = "bt"\n'
+                                 '[[service]]\nslug = "google-pay"\nparent = ""\n'))
+    assert changed.require("acme-fibre").parent == "bt"
+    assert changed.require("google-pay").parent is None

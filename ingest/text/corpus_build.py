@@ -29,6 +29,8 @@ SEED = 20250204
 VALIDATION_SHARE = 5
 CORPUS_NAME = "corpus.jsonl"
 HANDWRITTEN_NAME = "corpus_handwritten.jsonl"
+WRITTEN_NAME = "corpus_written.jsonl"
+REAL_NAME = "real/reddit_labelled.jsonl"
 
 PROBLEM_CATEGORIES: dict[str, tuple[str, ...]] = {
     "login": (),
@@ -211,11 +213,37 @@ def handwritten(path: Path | None = None) -> list[dict[str, object]]:
     return rows
 
 
+def written(path: Path | None = None) -> list[dict[str, object]]:
+    """Free-form training posts written in the variety of real posts (all train)."""
+    source = path or Path(str(data_file(WRITTEN_NAME)))
+    rows = []
+    for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            row = json.loads(line)
+            rows.append({"text": row["text"], "service": row["service"], "is_report": row["is_report"],
+                         "problem": row["problem"], "lang": row.get("lang", "en"), "split": "train",
+                         "family": f"written.{number}"})
+    return rows
+
+
+def real_dev(path: Path | None = None) -> list[dict[str, object]]:
+    """The dev part of the hand-labelled real Reddit posts (the heldout part never enters the corpus)."""
+    source = path or Path(str(data_file(REAL_NAME)))
+    rows = []
+    for line in source.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line) if line.strip() else None
+        if row is not None and row["split"] == "dev":
+            rows.append({"text": row["text"], "service": row["service"], "is_report": row["is_report"],
+                         "problem": row["problem"], "lang": "en", "split": "train",
+                         "family": f"real.reddit.{row['id']}"})
+    return rows
+
+
 def build(services: Sequence[Service]) -> list[dict[str, object]]:
     known = {s.slug for s in services}
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
-    for row in [*generated(services), *handwritten()]:
+    for row in [*generated(services), *handwritten(), *written(), *real_dev()]:
         key = fold(str(row["text"]))
         if key in seen:
             continue

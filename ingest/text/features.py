@@ -1,6 +1,7 @@
 """Turn a post into the text the classifier sees, and that text into hashed features.
 
-The service the post names becomes the token ``svc`` (other named services become ``othersvc``), so
+The service the post names becomes the token ``svc`` (other named services become ``othersvc``; an
+@handle gives ``svcat``, a #hashtag ``svctag``), so
 the classifier learns how people say that *something* is failing, not which services fail most;
 that is also what lets it judge services it never saw in training. Generic words inside a matched
 name ("BT *Email*", "Barclays *app*") are kept. URLs become ``url``. Cue phrases from
@@ -22,6 +23,9 @@ from ingest.text.trie import compile_terms
 
 FEATURE_BITS = 18
 _URL = re.compile(r"https?://\S+|www\.\S+")
+# How the service was named shows in its token: "svctag" (#hashtag), "svcat" (@handle: a support desk
+# is addressed, a strong hint but no proof of a problem), "svc" (name or domain).
+_VIA_SUFFIX = {"hashtag": "tag", "handle": "at"}
 _WORD_TOKENS = r"(?u)[^\W\d_]+(?:'[^\W\d_]+)?|\d+|[!?]|[^\w\s]"
 
 
@@ -37,7 +41,7 @@ def masked_text(text: str, mentions: Sequence[Mention], failing: str | None,
         pieces.append(lower[cursor:mention.start])
         token = "svc" if mention.slug == failing else "othersvc"
         kept = [w for w in WORD.findall(lower[mention.start:mention.end]) if w in keep]
-        pieces.append(" ".join([f" {token}tag" if mention.via == "hashtag" else f" {token}", *kept, ""]))
+        pieces.append(" ".join([f" {token}{_VIA_SUFFIX.get(mention.via, '')}", *kept, ""]))
         cursor = mention.end
     pieces.append(lower[cursor:])
     return _URL.sub(" url ", "".join(pieces))

@@ -21,6 +21,7 @@ class MatchRules:
     hashtag_prefixes: tuple[str, ...]
     hashtag_suffixes: tuple[str, ...]
     handle_suffixes: tuple[str, ...]
+    link_hosts: frozenset[str]
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> MatchRules:
@@ -37,6 +38,7 @@ class MatchRules:
             hashtag_prefixes=longest_first("hashtag_prefixes"),
             hashtag_suffixes=longest_first("hashtag_suffixes"),
             handle_suffixes=longest_first("handle_suffixes"),
+            link_hosts=words("link_hosts"),
         )
 
     @classmethod

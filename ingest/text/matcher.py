@@ -19,6 +19,9 @@ from ingest.text.match_rules import MatchRules
 from ingest.text.trie import compile_terms, trie_pattern
 
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# A link as people paste it: with a scheme, starting www., or a bare host followed by a path.
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\[\]()\"']+|(?<![\w@.])(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\[\]()\"']*")
+_HOST_END = re.compile(r"[/?#]")
 _TAG = re.compile(r"[#@]([^\W_][\w]*)")
 _NON_ALNUM = re.compile(r"[^\w]+|_")
 
@@ -49,6 +52,25 @@ class _Word:
     start: int
     end: int
     text: str
+
+
+def _links(lower: str) -> list[tuple[int, int, int]]:
+    """(start, end of host, end) of every link in the lower-cased text."""
+    spans = []
+    for hit in _LINK.finditer(lower):
+        body = hit.group()
+        scheme = body.find("://")
+        host_start = scheme + 3 if scheme >= 0 else 0
+        cut = _HOST_END.search(body, host_start)
+        host_end = cut.start() if cut else len(body.rstrip(".,;:!?"))
+        spans.append((hit.start(), hit.start() + host_end, hit.end()))
+    return spans
+
+
+def _host_owns(link_head: str, domain: str) -> bool:
+    """Whether the link's host is the domain or a subdomain of it."""
+    host = link_head.split("://")[-1]
+    return host == domain or host.endswith("." + domain)
 
 
 def _words(lower: str) -> list[_Word]:
@@ -101,13 +123,21 @@ class ServiceMatcher:
         strong_slugs = {mention.slug for mention in found}
         strong_spans = [(mention.start, mention.end) for mention in found]
         words: list[_Word] | None = None
+        links: list[tuple[int, int, int]] | None = None
         for hit in self._terms.finditer(lower):
             start, end = hit.span()
             if any(s <= start < e for s, e in strong_spans):
                 continue
             term = hit.group()
             slug = self._owner[term]
+            if links is None:
+                links = _links(lower) if ("/" in lower or "www." in lower) else []
+            link = next((span for span in links if span[0] <= start < span[2]), None)
+            if link is not None and not self._link_names_service(lower, link, start, end, term):
+                continue
             if term in self._domains:
+                if self._link_only(lower, start, end):
+                    continue
                 found.append(Mention(slug, start, end, "domain"))
                 continue
             if term in self.rules.strict_case and not text[start:end].isupper():
@@ -120,6 +150,24 @@ class ServiceMatcher:
             found.append(Mention(slug, start, end, "name"))
         found.sort(key=lambda mention: mention.start)
         return found
+
+    def _link_names_service(self, lower: str, link: tuple[int, int, int], start: int, end: int,
+                            term: str) -> bool:
+        """A term inside a link names the service only when it is the link's host and the link is the
+        service's front door (no path, or one path word like /login), not a link to some content."""
+        link_start, host_end, link_end = link
+        if term not in self._domains or end != host_end or not _host_owns(lower[link_start:host_end], term):
+            return False
+        rest = lower[host_end:link_end].strip("/")
+        return rest == "" or (rest.isalpha() and rest in self.rules.context)
+
+    def _link_only(self, lower: str, start: int, end: int) -> bool:
+        """Shortlink and media hosts (t.co, youtu.be, i.redd.it) only carry links: never a mention."""
+        host_start = start
+        while host_start > 0 and (lower[host_start - 1].isalnum() or lower[host_start - 1] in ".-"):
+            host_start -= 1
+        return lower[host_start:end].lstrip(".") in self.rules.link_hosts or \
+            lower[start:end] in self.rules.link_hosts
 
     def _tags(self, lower: str) -> list[Mention]:
         found = []

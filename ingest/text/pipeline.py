@@ -17,12 +17,15 @@ from dataclasses import dataclass
 
 from downwatch.records import Kind, Observation, Problem, Service, Signal
 from ingest.text.dedup import DEFAULT_WINDOW_SECONDS, Deduplicator, author_hash
+from ingest.text.evidence import Evidence
 from ingest.text.features import masked_text
 from ingest.text.location import Gazetteer
 from ingest.text.matcher import ServiceMatcher
 from ingest.text.model import TextModel
 
 REPORT_THRESHOLD = 0.5
+# A post that names a service but says nothing fails keeps at most this confidence (never a report).
+NO_EVIDENCE_CAP = 0.05
 EVIDENCE_CHARS = 280
 _STRUCTURED_KINDS = (Kind.REPORT, Kind.PROBE, Kind.STATUS)
 
@@ -51,6 +54,7 @@ class TextPipeline:
         self.matcher = ServiceMatcher(catalog)
         self.model = model
         self.gazetteer = Gazetteer.bundled()
+        self.evidence = Evidence.bundled()
         self.report_threshold = report_threshold
         self._featurizer = model.featurizer()
         self._hash_key = hash_key.encode() if isinstance(hash_key, str) else hash_key
@@ -80,6 +84,7 @@ class TextPipeline:
         positions: list[int] = []
         services: list[str] = []
         masked: list[str] = []
+        evident: list[bool] = []
         find = self.matcher.find
         for index, text in enumerate(texts):
             mentions = find(text)
@@ -89,11 +94,14 @@ class TextPipeline:
             positions.append(index)
             services.append(service)
             masked.append(masked_text(text, mentions, service, self.matcher.rules.context))
+            evident.append(self.evidence.says_trouble(text.lower()))
         if not masked:
             return results
         probabilities, problems = self.model.predict(masked, self._featurizer)
-        for index, service, probability, problem in zip(positions, services, probabilities, problems,
-                                                        strict=True):
+        for index, service, probability, problem, trouble in zip(
+                positions, services, probabilities, problems, evident, strict=True):
+            if not trouble:
+                probability = min(float(probability), NO_EVIDENCE_CAP)
             is_report = bool(probability >= self.report_threshold)
             results[index] = Classification(service, is_report, problem if is_report else None,
                                             round(float(probability), 4))

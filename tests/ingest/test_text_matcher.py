@@ -83,3 +83,52 @@ def test_find_reports_where_and_how(matcher: ServiceMatcher) -> None:
     mentions = matcher.find("@BTCare #SkyDown see bt.com")
     assert [(m.slug, m.via) for m in mentions] == [("bt", "handle"), ("sky", "hashtag"), ("bt", "domain")]
     assert "@BTCare #SkyDown see bt.com"[mentions[2].start:mentions[2].end] == "bt.com"
+
+
+@pytest.mark.parametrize("text", [
+    "[Joke](http://en.wikipedia.org/wiki/Joke)",
+    "http://www.youtube.com/watch?v=vY_Ry8J_jdw",
+    "www.youtube.com/watch?v=ISBeBuVKXL0 relevant",
+    "https://youtu.be/BVGi7h2NTOg?t=1m19s",
+    "this is wild https://t.co/Ab12Cd34",
+    "https://i.redd.it/a7xmc3frn52x.gif",
+    "It's actually [open-source](https://github.com/reddit) :)",
+    "read this https://www.bbc.co.uk/news/technology-12345678",
+    "check out my music on open.spotify.com/track/123",
+])
+def test_links_to_content_and_shortlinks_name_no_service(matcher: ServiceMatcher, text: str) -> None:
+    assert matcher.find(text) == []
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("is reddit.com down for anyone?", "reddit"),
+    ("www.reddit.com is down", "reddit"),
+    ("https://www.paypal.com/ gives me a 503", "paypal"),
+    ("https://www.bt.com/login just spins", "bt"),
+    ("youtube down?? https://www.youtube.com/watch?v=x won't play", "youtube"),
+])
+def test_a_domain_as_the_front_door_is_a_mention(matcher: ServiceMatcher, text: str, slug: str) -> None:
+    assert matcher.match(text) == slug
+
+
+@pytest.mark.parametrize(("text", "slug"), [
+    ("the gram is down again??", "instagram"),
+    ("D+ keeps crashing on the tv", "disney-plus"),
+    ("ps store won't load", "playstation-network"),
+    ("bought robux and never got them", "roblox"),
+    ("us-east-1 is on fire again", "aws"),
+    ("S3 returning 503s for everyone", "aws"),
+    ("snap keeps crashing when I open the camera", "snapchat"),
+])
+def test_short_forms_people_use(matcher: ServiceMatcher, text: str, slug: str) -> None:
+    assert matcher.match(text) == slug
+
+
+@pytest.mark.parametrize("text", [
+    "oh snap, that was close",
+    "a cold snap is coming this weekend",
+    "got a D+ on my essay, gutted",
+    "three of us went for a walk",
+])
+def test_everyday_short_forms_need_context(matcher: ServiceMatcher, text: str) -> None:
+    assert matcher.match(text) is None

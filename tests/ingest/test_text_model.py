@@ -111,6 +111,10 @@ def test_held_out_hand_written_posts(corpus: list[dict[str, Any]]) -> None:
     ("Monzo planned maintenance tonight from 1am", "monzo", False, None),
     ("the sky is gorgeous tonight", None, False, None),
     ("my work VPN is down again", None, False, None),
+    ("@AWSSupport Sure. Case ID: 2230311591. Thanks :)", "aws", False, None),
+    ("Now accept card payments with Square in the UK!", "square", False, None),
+    ("Introducing PhotoScan by Google Photos", "google", False, None),
+    ("Google", "google", False, None),
 ])
 def test_obvious_cases(text: str, service: str | None, is_report: bool, problem: str | None) -> None:
     [verdict] = TextPipeline.default(load_catalog(), "k").classify([text])
@@ -136,3 +140,17 @@ def test_corpus_lines_are_json_objects_with_the_documented_keys() -> None:
 
     first = json.loads(Path(str(data_file("corpus.jsonl"))).read_text(encoding="utf-8").splitlines()[0])
     assert set(first) == {"id", "text", "service", "is_report", "problem", "lang", "split", "family"}
+
+
+@pytest.mark.parametrize("text", [
+    "@AWSSupport Sure. Case ID: 2230311591. Thanks :)",
+    "Reddit, what's your motto to get you through tough times?",
+    "Announcing reddit live",
+    "Google Calendar",
+])
+def test_a_post_that_says_nothing_fails_is_never_a_report(text: str) -> None:
+    from ingest.text.pipeline import NO_EVIDENCE_CAP
+
+    [verdict] = TextPipeline.default(load_catalog(), "k").classify([text])
+    assert verdict.service is not None and not verdict.is_report
+    assert verdict.confidence <= NO_EVIDENCE_CAP
