@@ -23,11 +23,13 @@ from api.client_identity import ClientIdentifier
 from api.cors import CorsPolicy
 from api.edge import add_catch_all, wrap_routes
 from api.framing import serve_problems
+from api.health_checks import HealthChecks
 from api.keys import (
     BOARD,
     CATALOG,
     CLIENTS,
     CORS,
+    HEALTH_CHECKS,
     METRICS,
     POOL,
     REPORT_LIMITER,
@@ -52,10 +54,12 @@ from api.routes import (
     timeline,
 )
 from api.store_cache import StoreAnswerCache
+from api.store_watch import store_watch_context
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.config import Settings
 from downwatch.records import Service
+from downwatch.store.guard import StoreBreaker
 from downwatch.store.migrate import upgrade
 from downwatch.store.pool import create_pool
 from downwatch.store.services import read_services
@@ -84,6 +88,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app[REPORT_LIMITER] = ReportLimiter(settings.report_rate_per_minute,
                                         settings.report_global_rate_per_second)
     app[STORE_ANSWERS] = StoreAnswerCache()
+    app[HEALTH_CHECKS] = HealthChecks()
     metrics.add_gauge(Gauge("downwatch_verdicts", "Services by current verdict status.", ("status",),
                             lambda: {(status,): n for status, n in board.status_counts().items()}))
     metrics.add_gauge(Gauge("downwatch_sse_clients", "Connected server-sent-events clients.", (),
@@ -91,6 +96,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
 
     app[CORS] = cors
     app.cleanup_ctx.append(_store_context(pool))
+    app.cleanup_ctx.append(store_watch_context)
     app.cleanup_ctx.append(_report_writer_context)
     app.cleanup_ctx.extend(background)
     app.on_shutdown.append(_end_streams)
@@ -112,7 +118,9 @@ def _store_context(given: asyncpg.Pool | None) -> CleanupContext:
             app[POOL] = given
         elif settings.database_url:
             owned = await create_pool(settings.database_url, min_size=settings.pool_min_size,
-                                      max_size=settings.pool_max_size)
+                                      max_size=settings.pool_max_size,
+                                      command_timeout=settings.store_timeout_seconds,
+                                      breaker=StoreBreaker(open_seconds=settings.store_breaker_open_seconds))
             async with owned.acquire() as conn:
                 await upgrade(conn)
             app[POOL] = owned
@@ -149,7 +157,8 @@ async def _report_writer_context(app: web.Application) -> AsyncIterator[None]:
     tuning = app[TUNING]
     writer = ReportWriter(app[POOL], app[METRICS], writers=tuning.report_writers,
                           batch_limit=tuning.report_batch_limit,
-                          bucket_seconds=app[SETTINGS].bucket_seconds)
+                          bucket_seconds=app[SETTINGS].bucket_seconds,
+                          answer_timeout=app[SETTINGS].store_timeout_seconds)
     writer.start()
     app[REPORT_WRITER] = writer
     try:

@@ -8,6 +8,7 @@ from aiohttp import web
 from api.board import VerdictBoard
 from api.client_identity import ClientIdentifier
 from api.cors import CorsPolicy
+from api.health_checks import HealthChecks
 from api.metrics import ApiMetrics
 from api.ratelimit import ReportLimiter
 from api.report_writer import ReportWriter
@@ -27,3 +28,4 @@ REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
 REPORT_LIMITER = web.AppKey("report_limiter", ReportLimiter)
 CLIENTS = web.AppKey("clients", ClientIdentifier)
 STORE_ANSWERS = web.AppKey("store_answers", StoreAnswerCache)
+HEALTH_CHECKS = web.AppKey("health_checks", HealthChecks)

@@ -140,8 +140,13 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
             "errors_total": {"type": "integer"}, "items_total": {"type": "integer"},
             "lag_seconds": NUMBER_OR_NULL, "paused": {"type": "boolean"}, "updated_at": TIME}),
         "Health": obj({
-            "status": {"type": "string", "enum": ["ok"]}, "version": {"type": "string"},
+            "status": {"type": "string", "enum": ["ok", "failing"]}, "version": {"type": "string"},
             "store": {"type": "string", "enum": ["ok", "unavailable", "absent"]},
+            "failing": {"type": "array", "items": {"type": "string"},
+                        "description": "The names of the failing checks (empty when healthy)."},
+            "checks": {"type": "object", "additionalProperties": obj(
+                {"ok": {"type": "boolean"}, "state": {"type": "string"}}, closed=False),
+                "description": "Each check (store, detector, verdicts) with its details."},
             "board": obj({"version": {"type": "integer"}, "published_at": TIME,
                           "age_seconds": {"type": "number"}}),
             "sources": {"type": "array", "items": ref("SourceHealth")}}),
@@ -299,8 +304,16 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
             "For tools that append /api/v2/summary.json to a status page's base URL.",
             [SLUG_PARAMETER, *CONDITIONAL_PARAMETERS],
             cached_json("the summary", "StatuspageSummary", NOT_FOUND)),
-        "/healthz": get("Liveness and each source's health", "Cached per detector tick.",
-                        [*CONDITIONAL_PARAMETERS], cached_json("alive", "Health"), "operations"),
+        "/healthz": get("Liveness, each check and each source's health",
+                        "503 with the same document when a check fails: the store is unreachable or "
+                        "the detector is more than two ticks behind. Answered from memory, never "
+                        "waiting on the store.",
+                        [*CONDITIONAL_PARAMETERS],
+                        {**cached_json("alive", "Health"),
+                         "503": {"description": "a check fails; the body names it",
+                                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                                 "content": {"application/json": {"schema": ref("Health")}}}},
+                        "operations"),
         "/metrics": get("Prometheus metrics", "Text exposition format 0.0.4.", [],
                         {"200": {"description": "metrics",
                                  "content": {"text/plain": {"schema": {"type": "string"}}}},

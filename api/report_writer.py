@@ -21,6 +21,7 @@ from api.metrics import ApiMetrics
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
 from downwatch.store.api_queries import existing_signal_keys
+from downwatch.store.guard import is_store_failure
 from downwatch.store.signals import insert_signals
 
 log = logging.getLogger(__name__)
@@ -40,8 +41,9 @@ class PendingReport:
 
 class ReportWriter:
     def __init__(self, pool: asyncpg.Pool, metrics: ApiMetrics, *, writers: int = 2,
-                 batch_limit: int = 2000, bucket_seconds: int = 60) -> None:
+                 batch_limit: int = 2000, bucket_seconds: int = 60, answer_timeout: float = 2.0) -> None:
         self._pool = pool
+        self._answer_timeout = answer_timeout
         self._metrics = metrics
         self._batch_limit = batch_limit
         self._bucket_seconds = bucket_seconds
@@ -63,7 +65,12 @@ class ReportWriter:
         pending = PendingReport(signal)
         shard = zlib.crc32(signal.external_id.encode()) % len(self._queues)
         self._queues[shard].put_nowait(pending)
-        return await asyncio.shield(pending.done)
+        try:
+            return await asyncio.wait_for(asyncio.shield(pending.done), self._answer_timeout)
+        except TimeoutError:
+            # Not acknowledged, so not promised: it may still be stored, and a retry is not counted twice.
+            raise StoreUnavailable("the store did not confirm the report in time; try again shortly",
+                                   headers={"Retry-After": "2"}) from None
 
     async def _run(self, queue: asyncio.Queue[PendingReport | None]) -> None:
         stopping = False
@@ -103,13 +110,20 @@ class ReportWriter:
         signals = [pending.signal for pending in batch]
         try:
             stored = await self._store(signals)
-        except Exception:
-            log.exception("storing %d reports failed", len(batch))
+        except Exception as exc:
+            if isinstance(exc, StoreUnavailable):  # the circuit is open: said once, by the breaker
+                failure = exc
+            else:
+                if is_store_failure(exc):
+                    log.warning("storing %d reports failed: %s", len(batch), type(exc).__name__)
+                else:
+                    log.exception("storing %d reports failed", len(batch))
+                failure = StoreUnavailable("the report could not be stored; try again shortly",
+                                           headers={"Retry-After": "5"})
             for pending in batch:
                 if not pending.done.done():
-                    pending.done.set_exception(StoreUnavailable(
-                        "the report could not be stored; try again shortly",
-                        headers={"Retry-After": "5"}))
+                    pending.done.set_exception(failure)
+                    pending.done.exception()  # retrieved: its request may have given up waiting
             return
         self._metrics.report_batches.observe(len(batch))
         first_in_batch: set[str] = set()

@@ -22,6 +22,8 @@ def pool_of(request: web.Request) -> asyncpg.Pool:
 
 
 STORE_ERRORS: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+UNAVAILABLE: tuple[type[BaseException], ...] = (StoreUnavailable, *STORE_ERRORS)
+"""The store errors plus an open circuit (``downwatch.store.guard.CircuitOpen``)."""
 
 
 def store_failed(exc: BaseException) -> StoreUnavailable:

@@ -47,6 +47,12 @@ class Settings:
         "Where the embedded PostgreSQL keeps its data (default: the user's cache directory).", default=None)
     pool_min_size: int = _doc("Fewest connections the database pool keeps open.", default=2)
     pool_max_size: int = _doc("Most connections the database pool opens.", default=10)
+    store_timeout_seconds: float = _doc(
+        "Longest a request waits on the database, to get a connection and for each statement "
+        "(background work allows 60 s a statement); then it answers 503.", default=2.0)
+    store_breaker_open_seconds: float = _doc(
+        "After two store failures in a row, requests answer 503 at once for this long; then a "
+        "background probe decides whether the store is back.", default=2.0)
     log_level: str = _doc("Logging level: DEBUG, INFO, WARNING or ERROR.", default="INFO")
     cors_origins: tuple[str, ...] = _doc(
         "Origins allowed to call the public read API from a browser (`*` for any).", default=("*",))
@@ -149,6 +155,8 @@ def _validate(settings: Settings) -> None:
         (settings.bucket_seconds >= 1 and 86400 % settings.bucket_seconds == 0,
          "bucket_seconds must divide a day (for example 60 or 300)"),
         (settings.tick_seconds > 0, "tick_seconds must be positive"),
+        (settings.store_timeout_seconds > 0, "store_timeout_seconds must be positive"),
+        (settings.store_breaker_open_seconds > 0, "store_breaker_open_seconds must be positive"),
         (settings.retention_days >= 1, "retention_days must be at least 1"),
         (1 <= settings.pool_min_size <= settings.pool_max_size,
          "pool_min_size must be at least 1 and at most pool_max_size"),

@@ -9,6 +9,7 @@ per chunk, and hands the current verdicts to ``publish`` (the API's in-memory bo
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from detector.live import LiveDetector
 from detector.settings import DetectorSettings
 from detector.verdict import STATUS_BY_CODE
 from downwatch.records import OFFICIAL_LEVELS, Kind
+from downwatch.runtime.supervision import DetectorHealth, one_line
 from downwatch.store.detector_output import (
     ScoreRow,
     TickOutput,
@@ -121,39 +123,114 @@ def observations_from_rows(bucket: datetime, counts: Iterable[Mapping[str, Any]]
     return out
 
 
+class BucketFailed(Exception):
+    """The detector itself raised on a bucket (not the store): the bucket is skipped on the retry."""
+
+    def __init__(self, bucket: datetime, cause: BaseException) -> None:
+        super().__init__(f"scoring bucket {bucket.isoformat()} failed: {one_line(cause)}")
+        self.bucket = bucket
+
+
 class DetectorTicker:
-    """Scores closed buckets for every catalog service and publishes the verdicts."""
+    """Scores closed buckets for every service of the live catalog and publishes the verdicts.
+
+    Supervised: the in-memory detector never runs ahead of the store. After any failed tick (the
+    store went away mid-write, a restore failed, the detector raised) and whenever the catalog
+    changes, the next tick first reloads the detector from the last committed state, so a retry
+    scores exactly the buckets that were not durably written. A service whose input cannot be
+    scored is set aside for that bucket (it is fed no observation) and named in ``health``; a
+    bucket on which the detector itself raises is scored once more without observations.
+    """
 
     def __init__(self, pool: asyncpg.Pool, services: Sequence[str], *, bucket_seconds: int,
-                 publish: Publish | None = None, settings: DetectorSettings | None = None) -> None:
+                 publish: Publish | None = None, settings: DetectorSettings | None = None,
+                 health: DetectorHealth | None = None) -> None:
         self._pool = pool
         self._bucket = timedelta(seconds=bucket_seconds)
         self._publish = publish
-        chosen = settings or DetectorSettings(bucket_seconds=bucket_seconds)
-        self.detector = LiveDetector(list(services), chosen)
-        self._active = np.zeros(len(services), dtype=bool)
+        self._settings = settings or DetectorSettings(bucket_seconds=bucket_seconds)
+        self.health = health or DetectorHealth(tick_seconds=float(bucket_seconds),
+                                               bucket_seconds=bucket_seconds)
+        self._services = list(dict.fromkeys(services))
+        self.detector = LiveDetector(self._services, self._settings)
+        self._active = np.zeros(len(self._services), dtype=bool)
         self.last_bucket: datetime | None = None
         self.alive: frozenset[Kind] = frozenset(SOURCE_KINDS)
         self._statuses: dict[str, str] = {}
         self._official: dict[str, tuple[str, str | None]] = {}
+        self._start: datetime | None = None
+        self._reload = True
+        self._poisoned: datetime | None = None
+
+    @property
+    def services(self) -> list[str]:
+        return list(self._services)
+
+    def set_services(self, services: Iterable[str]) -> bool:
+        """Follow the live catalog; a change reloads the detector from the store before the next
+        bucket. Returns whether the set changed."""
+        wanted = list(dict.fromkeys(services))
+        for name in [name for name in self.health.ignored if name in wanted]:
+            del self.health.ignored[name]
+        if set(wanted) == set(self._services):
+            return False
+        added = sorted(set(wanted) - set(self._services))
+        removed = sorted(set(self._services) - set(wanted))
+        log.info("detector: catalog changed (added %s; removed %s)", ", ".join(added[:10]) or "none",
+                 ", ".join(removed[:10]) or "none")
+        self._services = wanted
+        self._reload = True
+        return True
 
     async def restore(self, start: datetime | None = None) -> None:
-        """Load the detector's memory; without any, start scoring at ``start`` (default: now)."""
+        """Load the detector's memory from the store; without any, start scoring at ``start``
+        (default: the start given before, else now)."""
+        if start is not None:
+            self._start = start
         states = await read_states(self._pool)
-        for service, (_, blob) in states.items():
-            if service in self.detector.index:
-                self.detector.load_state(service, blob)
-                self._active[self.detector.index[service]] = True
-        self.detector.book.next_id = max(self.detector.book.next_id, await next_incident_id(self._pool))
-        for service, body in (await read_verdicts(self._pool)).items():
-            self._statuses[service] = body.get("status", "unknown")
-            official = body.get("official") or {}
-            if official.get("indicator") in OFFICIAL_DESCRIPTIONS:
-                self._official[service] = (official["indicator"], official.get("description"))
-        if self.detector.last_bucket is not None:
-            self.last_bucket = datetime.fromtimestamp(self.detector.last_bucket, UTC)
-        elif start is not None:
-            self.last_bucket = bucket_of(start, int(self._bucket.total_seconds())) - self._bucket
+        stored_incident_id = await next_incident_id(self._pool)
+        stored_verdicts = await read_verdicts(self._pool)
+        detector, unreadable = self._loaded(states)
+        active = np.zeros(len(self._services), dtype=bool)
+        for service in states:
+            if service in detector.index and service not in unreadable:
+                active[detector.index[service]] = True
+        detector.book.next_id = max(detector.book.next_id, stored_incident_id)
+        statuses: dict[str, str] = {}
+        official: dict[str, tuple[str, str | None]] = {}
+        for service, body in stored_verdicts.items():
+            statuses[service] = body.get("status", "unknown")
+            stored_official = body.get("official") or {}
+            if service in detector.index and stored_official.get("indicator") in OFFICIAL_DESCRIPTIONS:
+                official[service] = (stored_official["indicator"], stored_official.get("description"))
+        self.detector, self._active, self._statuses, self._official = detector, active, statuses, official
+        if detector.last_bucket is not None:
+            self.last_bucket = datetime.fromtimestamp(detector.last_bucket, UTC)
+        elif self._start is not None:
+            self.last_bucket = bucket_of(self._start, int(self._bucket.total_seconds())) - self._bucket
+        else:
+            self.last_bucket = None
+        self._reload = False
+        self.health.restored()
+
+    def _loaded(self, states: Mapping[str, tuple[datetime, bytes]]) -> tuple[LiveDetector, set[str]]:
+        """A detector holding every readable stored state; a corrupt one costs only its service its
+        memory (the detector is rebuilt without it, as a half-loaded row cannot be trusted)."""
+        unreadable: set[str] = set()
+        while True:
+            detector = LiveDetector(self._services, self._settings)
+            for service, (bucket, blob) in states.items():
+                if service not in detector.index or service in unreadable:
+                    continue
+                try:
+                    detector.load_state(service, blob)
+                except Exception as exc:
+                    unreadable.add(service)
+                    self.health.isolate(service, f"stored state unreadable ({one_line(exc)}); "
+                                        "starting afresh", bucket)
+                    break
+            else:
+                return detector, unreadable
 
     def due(self, until: datetime) -> list[datetime]:
         """Bucket starts that ended by ``until`` and are not scored yet."""
@@ -164,17 +241,62 @@ class DetectorTicker:
         count = int((last_closed - first) / self._bucket) + 1
         return [first + i * self._bucket for i in range(max(0, count))]
 
-    async def advance(self, until: datetime) -> int:
-        """Score every due bucket; return how many were scored."""
-        due = self.due(until)
-        for start in range(0, len(due), CHUNK_BUCKETS):
-            await self._score_chunk(due[start:start + CHUNK_BUCKETS])
+    def begin_at(self, start: datetime) -> None:
+        """Where scoring starts when the store holds no detector memory yet."""
+        self._start = start
+
+    async def advance(self, until: datetime, *, now: datetime | None = None) -> int:
+        """Score every due bucket; return how many were scored.
+
+        On failure the exception propagates (the tick failed and is recorded in ``health`` at
+        ``now``, default ``until``) and the next call starts again from the store's last committed
+        state.
+        """
+        now = now or until
+        try:
+            if self._reload:
+                await self.restore()
+            due = self.due(until)
+            for start in range(0, len(due), CHUNK_BUCKETS):
+                await self._score_chunk(due[start:start + CHUNK_BUCKETS])
+        except Exception as exc:
+            self._reload = True
+            if isinstance(exc, BucketFailed):
+                self._poisoned = exc.bucket
+            self.health.failed(now, exc)
+            raise
+        self.health.succeeded(now, self.last_bucket)
         if due and self._publish is not None:
             self._publish(self.verdicts(), due[-1] + self._bucket)
         return len(due)
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
-        return {service: self.detector.verdict(service).to_dict() for service in self.detector.services}
+        """Every scored service's verdict; one that cannot be built is left out (and reported)."""
+        out: dict[str, dict[str, Any]] = {}
+        if self.detector.last is None:
+            return out
+        for service in self.detector.services:
+            try:
+                out[service] = self.detector.verdict(service).to_dict()
+            except Exception as exc:
+                self.health.isolate(service, f"verdict could not be built ({one_line(exc)})",
+                                    self.last_bucket or datetime.now(UTC))
+        return out
+
+    def _accepted(self, bucket: datetime,
+                  observations: dict[str, BucketObservation]) -> dict[str, BucketObservation]:
+        """The observations the detector can score; the rest are named in ``health``."""
+        kept = {}
+        for service, obs in observations.items():
+            if service not in self.detector.index:
+                self.health.ignore(service, "not in the live catalog")
+                continue
+            problem = invalid_reason(obs)
+            if problem is not None:
+                self.health.isolate(service, f"observation set aside: {problem}", bucket)
+                continue
+            kept[service] = obs
+        return kept
 
     async def _score_chunk(self, buckets: list[datetime]) -> None:
         counts, places = await read_counts(self._pool, buckets[0], buckets[-1] + self._bucket)
@@ -196,18 +318,24 @@ class DetectorTicker:
             observations = observations_from_rows(bucket, counts_by.get(bucket, ()),
                                                   places_by.get(bucket, ()), self.alive,
                                                   readings_by.get(bucket))
-            observations = self._with_official(bucket, observations)
+            observations = self._with_official(bucket, self._accepted(bucket, observations))
+            if self._poisoned == bucket:
+                self.health.skipped(bucket, "the detector raised on it before")
+                self._poisoned, observations = None, {}
             for service in observations:
                 self._active[self.detector.index[service]] = True
-            tick = self.detector.update(bucket, observations, now=bucket + self._bucket)
+            try:
+                tick = self.detector.update(bucket, observations, now=bucket + self._bucket)
+                changes = [(service, self.detector.verdict(service).to_dict()) for service in tick.changed]
+            except Exception as exc:
+                raise BucketFailed(bucket, exc) from exc
             last = self.detector.last
             assert last is not None
             for i in np.flatnonzero(self._active).tolist():
                 out.scores.append(ScoreRow(self.detector.services[i], bucket, float(last.observed[i]),
                                            float(last.expected[i]), float(last.score[i]),
                                            _status_name(int(last.status[i]))))
-            for service in tick.changed:
-                body = self.detector.verdict(service).to_dict()
+            for service, body in changes:
                 before = self._statuses.get(service, "unknown")
                 if before != body["status"]:
                     out.changes.append(VerdictChange(service, bucket + self._bucket, before, body["status"],
@@ -220,8 +348,12 @@ class DetectorTicker:
         out.incidents = list(touched_incidents.values())
         out.verdicts = self.verdicts()
         last_bucket = buckets[-1]
-        active = [self.detector.services[i] for i in np.flatnonzero(self._active).tolist()]
-        out.states = {name: (last_bucket, self.detector.state_bytes(name)) for name in active}
+        for i in np.flatnonzero(self._active).tolist():
+            name = self.detector.services[i]
+            try:
+                out.states[name] = (last_bucket, self.detector.state_bytes(name))
+            except Exception as exc:
+                self.health.isolate(name, f"state could not be saved ({one_line(exc)})", last_bucket)
         async with self._pool.acquire() as conn:
             await write_tick(conn, out)
         self.last_bucket = last_bucket
@@ -240,6 +372,20 @@ class DetectorTicker:
             elif current.official is None:
                 observations[service] = replace(current, official=indicator, official_description=description)
         return observations
+
+
+def invalid_reason(obs: BucketObservation) -> str | None:
+    """Why an observation cannot be scored (a count that is negative, infinite or not a number)."""
+    numbers = {"reports": obs.reports, "posts": obs.posts, "probe_failed": obs.probe_failed,
+               "probe_checks": obs.probe_checks, "reporters": obs.reporters or 0.0}
+    numbers.update({f"problem {k}": v for k, v in obs.problems.items()})
+    numbers.update({f"location {k}": v for k, v in obs.locations.items()})
+    for name, value in numbers.items():
+        if not math.isfinite(value) or value < 0:
+            return f"{name} = {value!r}"
+    if obs.probe_failed > obs.probe_checks:
+        return f"{obs.probe_failed:g} failed probe checks out of {obs.probe_checks:g}"
+    return None
 
 
 def _status_name(code: int) -> str:

@@ -27,14 +27,28 @@ RETENTION_INTERVAL_SECONDS = 3600.0
 
 async def every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitable[object]],
                  name: str) -> None:
-    """Run ``work`` now and then every ``seconds`` until ``stop``; a failure is logged, not fatal."""
+    """Run ``work`` now and then every ``seconds`` until ``stop``; a failure is logged, not fatal.
+
+    A run of failures logs one line when it starts (the traceback only at DEBUG) and one when it
+    ends, so a store that is down for an hour does not write a traceback every few seconds.
+    """
+    failures, last_error = 0, ""
     while not stop.is_set():
         try:
             await work()
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("%s failed; trying again in %.0f s", name, seconds)
+        except Exception as exc:
+            failures += 1
+            error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            if error != last_error:
+                log.error("%s failed (%s); trying again every %.0f s", name, error, seconds)
+                log.debug("%s failure", name, exc_info=True)
+            last_error = error
+        else:
+            if failures:
+                log.warning("%s works again after %d failure(s)", name, failures)
+            failures, last_error = 0, ""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
 

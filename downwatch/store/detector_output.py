@@ -12,6 +12,8 @@ from typing import Any
 
 import asyncpg
 
+from downwatch.store.pool import WORK_TIMEOUT_SECONDS
+
 READ_COUNTS = """
 SELECT service, bucket, kind, problem, n, weight, reporters FROM counts
 WHERE bucket >= $1 AND bucket < $2 ORDER BY bucket, service, kind, problem
@@ -96,15 +98,15 @@ class TickOutput:
 async def read_counts(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
                       end: datetime) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
     """Counts and location counts for buckets in [start, end)."""
-    counts = await conn.fetch(READ_COUNTS, start, end)
-    places = await conn.fetch(READ_LOCATION_COUNTS, start, end)
+    counts = await conn.fetch(READ_COUNTS, start, end, timeout=WORK_TIMEOUT_SECONDS)
+    places = await conn.fetch(READ_LOCATION_COUNTS, start, end, timeout=WORK_TIMEOUT_SECONDS)
     return counts, places
 
 
 async def read_status_readings(conn: asyncpg.Connection | asyncpg.Pool, start: datetime,
                                end: datetime) -> list[asyncpg.Record]:
     """Status-page readings with times in [start, end), oldest first."""
-    return list(await conn.fetch(READ_STATUS_READINGS, start, end))
+    return list(await conn.fetch(READ_STATUS_READINGS, start, end, timeout=WORK_TIMEOUT_SECONDS))
 
 
 async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:
@@ -114,26 +116,26 @@ async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:
             s = out.scores
             await conn.execute(UPSERT_SCORES, [r.service for r in s], [r.bucket for r in s],
                                [r.observed for r in s], [r.expected for r in s], [r.score for r in s],
-                               [r.status for r in s])
+                               [r.status for r in s], timeout=WORK_TIMEOUT_SECONDS)
         for incident in out.incidents:
             await conn.execute(
                 UPSERT_INCIDENT, incident["service"], incident["status"], incident["severity"],
                 _time(incident["started_at"]), _time(incident["detected_at"]),
                 _time(incident.get("peak_at")), incident.get("peak_count"), _time(incident.get("ended_at")),
-                incident, incident["id"])
+                incident, incident["id"], timeout=WORK_TIMEOUT_SECONDS)
         if out.verdicts:
             services = sorted(out.verdicts)
             bodies = [out.verdicts[name] for name in services]
             await conn.execute(UPSERT_VERDICTS, services, [b["status"] for b in bodies],
                                [_time(b.get("since")) for b in bodies], bodies,
-                               [_time(b["updated_at"]) for b in bodies])
+                               [_time(b["updated_at"]) for b in bodies], timeout=WORK_TIMEOUT_SECONDS)
         for change in out.changes:
             await conn.execute(INSERT_CHANGE, change.service, change.at, change.from_status,
-                               change.to_status, change.body)
+                               change.to_status, change.body, timeout=WORK_TIMEOUT_SECONDS)
         if out.states:
             names = sorted(out.states)
             await conn.execute(UPSERT_STATE, names, [out.states[n][0] for n in names],
-                               [out.states[n][1] for n in names])
+                               [out.states[n][1] for n in names], timeout=WORK_TIMEOUT_SECONDS)
 
 
 def _time(value: Any) -> datetime | None:
@@ -143,23 +145,25 @@ def _time(value: Any) -> datetime | None:
 
 
 async def read_states(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, tuple[datetime, bytes]]:
-    return {r["service"]: (r["bucket"], bytes(r["state"])) for r in await conn.fetch(READ_STATE)}
+    rows = await conn.fetch(READ_STATE, timeout=WORK_TIMEOUT_SECONDS)
+    return {r["service"]: (r["bucket"], bytes(r["state"])) for r in rows}
 
 
 async def read_verdicts(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, dict[str, Any]]:
-    return {r["service"]: r["body"] for r in await conn.fetch(READ_VERDICTS)}
+    rows = await conn.fetch(READ_VERDICTS, timeout=WORK_TIMEOUT_SECONDS)
+    return {r["service"]: r["body"] for r in rows}
 
 
 async def last_scored_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
-    value: datetime | None = await conn.fetchval(LAST_SCORED_BUCKET)
+    value: datetime | None = await conn.fetchval(LAST_SCORED_BUCKET, timeout=WORK_TIMEOUT_SECONDS)
     return value
 
 
 async def first_count_bucket(conn: asyncpg.Connection | asyncpg.Pool) -> datetime | None:
-    value: datetime | None = await conn.fetchval(FIRST_COUNT_BUCKET)
+    value: datetime | None = await conn.fetchval(FIRST_COUNT_BUCKET, timeout=WORK_TIMEOUT_SECONDS)
     return value
 
 
 async def next_incident_id(conn: asyncpg.Connection | asyncpg.Pool) -> int:
-    value: int = await conn.fetchval(NEXT_INCIDENT_ID)
+    value: int = await conn.fetchval(NEXT_INCIDENT_ID, timeout=WORK_TIMEOUT_SECONDS)
     return value

@@ -8,6 +8,8 @@ from importlib import resources
 
 import asyncpg
 
+from downwatch.store.pool import WORK_TIMEOUT_SECONDS
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 LOCK_KEY = 7_343_201
 
@@ -42,7 +44,7 @@ async def applied_versions(conn: asyncpg.Connection) -> set[int]:
 async def upgrade(conn: asyncpg.Connection) -> list[Migration]:
     """Apply every migration not yet recorded, each in its own transaction; return those applied."""
     applied: list[Migration] = []
-    await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY)
+    await conn.execute("SELECT pg_advisory_lock($1)", LOCK_KEY, timeout=WORK_TIMEOUT_SECONDS)
     try:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -53,10 +55,10 @@ async def upgrade(conn: asyncpg.Connection) -> list[Migration]:
             if migration.version in done:
                 continue
             async with conn.transaction():
-                await conn.execute(migration.sql)
+                await conn.execute(migration.sql, timeout=WORK_TIMEOUT_SECONDS)
                 await conn.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
                                    migration.version, migration.name)
             applied.append(migration)
     finally:
-        await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY)
+        await conn.execute("SELECT pg_advisory_unlock($1)", LOCK_KEY, timeout=WORK_TIMEOUT_SECONDS)
     return applied

@@ -9,6 +9,11 @@ from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 import asyncpg
 
 from downwatch.errors import StoreUnavailable
+from downwatch.store.guard import GuardedPool, StoreBreaker, quiet_pool_logs
+
+CONNECT_TIMEOUT_SECONDS = 10.0
+WORK_TIMEOUT_SECONDS = 60.0
+"""The bound on one statement of background work (migrations, detector ticks, retention)."""
 
 CONNECT_ERRORS: tuple[type[BaseException], ...] = (
     OSError,
@@ -75,19 +80,27 @@ def _unreachable(dsn: str, exc: BaseException) -> StoreUnavailable:
 async def connect(dsn: str, **kwargs: Any) -> asyncpg.Connection:
     """One connection, with a clear error when the server cannot be reached."""
     try:
-        conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=10, **kwargs)
+        conn: asyncpg.Connection = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_SECONDS, **kwargs)
     except CONNECT_ERRORS as exc:
         raise _unreachable(dsn, exc) from exc
     await _init_connection(conn)
     return conn
 
 
-async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
-    """Open a pool whose connections decode jsonb to Python objects."""
+async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 10,
+                      command_timeout: float = WORK_TIMEOUT_SECONDS,
+                      breaker: StoreBreaker | None = None) -> asyncpg.Pool:
+    """Open a pool whose connections decode jsonb to Python objects, guarded by a circuit breaker
+    (``downwatch.store.guard``); connections are acquired within ``command_timeout`` too."""
+    quiet_pool_logs()
+    pool = GuardedPool(dsn, min_size=min_size, max_size=max_size, max_queries=50_000,
+                       max_inactive_connection_lifetime=300.0, loop=None, connection_class=asyncpg.Connection,
+                       record_class=asyncpg.Record, init=_init_connection, timeout=CONNECT_TIMEOUT_SECONDS,
+                       command_timeout=command_timeout)
+    pool.breaker = breaker or StoreBreaker()
+    pool.acquire_timeout = command_timeout
     try:
-        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size, timeout=10,
-                                         init=_init_connection, command_timeout=60)
+        await pool
     except CONNECT_ERRORS as exc:
         raise _unreachable(dsn, exc) from exc
-    assert pool is not None
     return pool

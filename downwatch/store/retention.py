@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
+from downwatch.store.pool import WORK_TIMEOUT_SECONDS
+
 PARTITIONS = """
 SELECT c.relname FROM pg_inherits i
 JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
@@ -30,7 +32,7 @@ def horizon(now: datetime, retention_days: int) -> datetime:
 
 async def partition_days(conn: asyncpg.Connection) -> list[date]:
     days = []
-    for row in await conn.fetch(PARTITIONS):
+    for row in await conn.fetch(PARTITIONS, timeout=WORK_TIMEOUT_SECONDS):
         match = PARTITION_NAME.match(row["relname"])
         if match:
             days.append(datetime.strptime(match.group(1), "%Y%m%d").date())
@@ -44,7 +46,7 @@ async def apply_retention(conn: asyncpg.Connection, now: datetime, retention_day
     async with conn.transaction():
         for day in await partition_days(conn):
             if day < cutoff.date():
-                await conn.fetchval(DROP_PARTITION, day)
+                await conn.fetchval(DROP_PARTITION, day, timeout=WORK_TIMEOUT_SECONDS)
                 dropped.append(day)
-        await conn.execute(DELETE_KEYS, cutoff)
+        await conn.execute(DELETE_KEYS, cutoff, timeout=WORK_TIMEOUT_SECONDS)
     return dropped

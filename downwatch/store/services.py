@@ -39,6 +39,8 @@ SELECT slug, name, country, category, aliases, domains, handles, status_page, or
 ORDER BY slug
 """
 
+ADMIN_SLUGS = "SELECT slug FROM services WHERE origin = 'admin' ORDER BY slug"
+
 
 def _joined(values: tuple[str, ...]) -> str:
     # Lists travel as one text per service (unnest cannot take a ragged 2-D array); \x1f never
@@ -64,3 +66,8 @@ async def upsert_admin_service(conn: asyncpg.Connection | asyncpg.Pool, service:
 
 async def read_services(conn: asyncpg.Connection | asyncpg.Pool) -> list[dict[str, Any]]:
     return [dict(row) for row in await conn.fetch(READ_ALL)]
+
+
+async def read_admin_slugs(conn: asyncpg.Connection | asyncpg.Pool) -> list[str]:
+    """Slugs added or edited through the admin API (they are part of the live catalog)."""
+    return [row["slug"] for row in await conn.fetch(ADMIN_SLUGS)]
