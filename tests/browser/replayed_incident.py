@@ -43,9 +43,13 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def usual(service_level: float, moment: datetime) -> float:
-    """A daily cycle: quiet at night, busiest in the evening."""
-    hour = moment.hour + moment.minute / 60
+STORY_HOUR = 19.0
+
+
+def usual(service_level: float, moment: datetime, now: datetime) -> float:
+    """A daily cycle, quiet at night and busiest in the evening, on the story's clock: ``now`` is always
+    7 pm, so the figures do not depend on the hour the tests run at."""
+    hour = (STORY_HOUR + (moment - now).total_seconds() / 3600) % 24
     return round(service_level * (1.0 + 0.5 * math.sin((hour - 9) / 24 * 2 * math.pi)), 3)
 
 
@@ -84,20 +88,20 @@ def score_rows(story: Incident) -> list[ScoreRow]:
     start = story.now - HISTORY
     for index in range(int(HISTORY / BUCKET) + 1):
         moment = start + index * BUCKET
-        expected = usual(11.0, moment)
+        expected = usual(11.0, moment, story.now)
         observed = bt_observed(moment, story, expected, index)
         status = status_at(moment, story)
         score = 0.9999 if status != "up" else round(0.2 + 0.2 * abs(math.sin(index)), 4)
         rows.append(ScoreRow("bt", moment, observed, expected, score, status))
         for slug, level in QUIET.items():
-            expected = usual(level, moment)
+            expected = usual(level, moment, story.now)
             rows.append(ScoreRow(slug, moment, round(expected * wiggle(index, slug), 1), expected,
                                  round(0.1 + 0.3 * abs(math.sin(index + level)), 4), "up"))
     return rows
 
 
 def bt_verdict(story: Incident) -> dict[str, Any]:
-    expected = usual(11.0, story.now)
+    expected = usual(11.0, story.now, story.now)
     observed = round(story.peak_count * 0.78, 1)
     return {"status": "down", "since": iso(story.detected), "confidence": 0.97, "observed": observed,
             "expected": expected, "ratio": round(observed / expected, 2), "score": 0.9999,
@@ -110,7 +114,7 @@ def bt_verdict(story: Incident) -> dict[str, Any]:
 
 
 def quiet_verdict(slug: str, story: Incident, status: str = "up", ratio: float = 1.0) -> dict[str, Any]:
-    expected = usual(QUIET[slug], story.now)
+    expected = usual(QUIET[slug], story.now, story.now)
     observed = round(expected * ratio, 1)
     return {"status": status, "since": iso(story.now - timedelta(minutes=14)) if status != "up" else None,
             "confidence": 0.8 if status != "up" else 0.9, "observed": observed, "expected": expected,

@@ -8,6 +8,7 @@ import re
 import aiohttp
 
 from tests.browser.conftest import Dashboard
+from tests.browser.replayed_incident import usual
 
 
 async def fetch(dashboard: Dashboard, path: str, **headers: str) -> tuple[aiohttp.ClientResponse, bytes]:
@@ -69,7 +70,9 @@ async def test_now_data_ranks_unusual_services_with_sparklines(dashboard: Dashbo
     assert [entry["slug"] for entry in body["services"]] == ["bt", "talktalk"]
     assert body["step"] == 300 and body["bucket_seconds"] == 60
     bt = body["services"][0]
-    assert bt["status"] == "down" and bt["ratio"] > 30
+    story = dashboard.story
+    expected_ratio = round(0.78 * story.peak_count / usual(11.0, story.now, story.now), 2)
+    assert bt["status"] == "down" and bt["ratio"] == expected_ratio and bt["ratio"] > 15
     assert len(bt["spark"]) == 36
     assert max(point["observed"] for point in bt["spark"]) > 20 * bt["spark"][0]["observed"]
 
