@@ -2,7 +2,8 @@
 
 Lifespan (aiohttp cleanup contexts, in order): the store (open the pool from
 ``settings.database_url`` and migrate it, unless a pool was given; then load admin catalog edits),
-the report writer, then each of ``background`` — the hook for ``downwatch.runtime``: callables
+the report writer (or ``report_sink``, a context that sets ``app[REPORT_WRITER]``, e.g. a NATS
+publisher), then each of ``background`` — the hook for ``downwatch.runtime``: callables
 ``(app) -> AsyncIterator[None]`` that start a task before their ``yield`` and stop it after. They
 can read ``app[api.keys.BOARD]`` (call ``board.publish(verdicts, at)`` each tick) and, when there is
 a store, ``app[api.keys.POOL]``.
@@ -70,7 +71,8 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyncpg.Pool | None = None,
-               background: Sequence[CleanupContext] = (), tuning: ApiTuning | None = None) -> web.Application:
+               background: Sequence[CleanupContext] = (), tuning: ApiTuning | None = None,
+               report_sink: CleanupContext | None = None) -> web.Application:
     catalog = catalog if catalog is not None else load_catalog(settings.catalog_path)
     tuning = tuning or ApiTuning()
     metrics = ApiMetrics()
@@ -97,7 +99,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app[CORS] = cors
     app.cleanup_ctx.append(_store_context(pool))
     app.cleanup_ctx.append(store_watch_context)
-    app.cleanup_ctx.append(_report_writer_context)
+    app.cleanup_ctx.append(report_sink or _report_writer_context)
     app.cleanup_ctx.extend(background)
     app.on_shutdown.append(_end_streams)
     for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin, dashboard,

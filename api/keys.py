@@ -11,7 +11,7 @@ from api.cors import CorsPolicy
 from api.health_checks import HealthChecks
 from api.metrics import ApiMetrics
 from api.ratelimit import ReportLimiter
-from api.report_writer import ReportWriter
+from api.report_sink import ReportSink
 from api.store_cache import StoreAnswerCache
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog
@@ -24,7 +24,7 @@ CATALOG = web.AppKey("catalog", Catalog)
 BOARD = web.AppKey("board", VerdictBoard)
 METRICS = web.AppKey("metrics", ApiMetrics)
 POOL = web.AppKey("pool", asyncpg.Pool)
-REPORT_WRITER = web.AppKey("report_writer", ReportWriter)
+REPORT_WRITER = web.AppKey("report_writer", ReportSink)
 REPORT_LIMITER = web.AppKey("report_limiter", ReportLimiter)
 CLIENTS = web.AppKey("clients", ClientIdentifier)
 STORE_ANSWERS = web.AppKey("store_answers", StoreAnswerCache)

@@ -69,6 +69,19 @@ class Settings:
         "The API's public base URL (e.g. `https://downwatch.example`), used in links it returns such as "
         "a status page's `page.url`; unset: `http://HOST:PORT`. Never taken from the request.",
         default=None)
+    nats_url: str | None = _doc(
+        "NATS server(s) with JetStream (env NATS_URL; comma-separated for a cluster). Needed by "
+        "`serve --role api|ingest|detect|write`; unset: `serve` runs everything in one process.",
+        default=None)
+    nats_partitions: int = _doc(
+        "Partitions of the SIGNALS stream (subjects `signals.<crc32(service) % partitions>`); detector "
+        "workers own whole partitions. Fixed for the life of a deployment.", default=8)
+    nats_replicas: int = _doc(
+        "JetStream replicas of the stream and KV buckets (1 for one server, 3 for a three-node cluster).",
+        default=1)
+    nats_ack_timeout_seconds: float = _doc(
+        "Longest `POST /v1/reports` waits for JetStream to acknowledge a report; then it answers 503 "
+        "with Retry-After.", default=1.0)
     sources: dict[str, dict[str, Any]] = _doc(
         "Per-source settings, `[sources.NAME]` tables in TOML (see ingest/README.md); empty: none run.",
         default_factory=dict)
@@ -84,7 +97,7 @@ class Settings:
         return f"http://{host}:{self.port}"
 
 
-_ENV_NAMES = {"database_url": "DATABASE_URL"}
+_ENV_NAMES = {"database_url": "DATABASE_URL", "nats_url": "NATS_URL"}
 MIN_HASH_KEY_BYTES = 16
 
 
@@ -165,6 +178,12 @@ def _validate(settings: Settings) -> None:
         (settings.report_window_seconds >= 1, "report_window_seconds must be positive"),
         (settings.report_rate_per_minute >= 1, "report_rate_per_minute must be positive"),
         (settings.report_global_rate_per_second >= 1, "report_global_rate_per_second must be positive"),
+        (1 <= settings.nats_partitions <= 1024, "nats_partitions must be between 1 and 1024"),
+        (settings.nats_replicas in (1, 3, 5), "nats_replicas must be 1, 3 or 5"),
+        (settings.nats_ack_timeout_seconds > 0, "nats_ack_timeout_seconds must be positive"),
+        (settings.nats_url is None or all(part.strip().startswith(("nats://", "tls://"))
+                                          for part in settings.nats_url.split(",")),
+         "NATS_URL must be nats://host:port (comma-separated for several servers)"),
         (settings.max_body_bytes >= 256, "max_body_bytes must be at least 256"),
         (settings.hash_key is None or len(settings.hash_key.encode()) >= MIN_HASH_KEY_BYTES,
          f"hash_key must be at least {MIN_HASH_KEY_BYTES} bytes (DOWNWATCH_HASH_KEY); generate one with "

@@ -31,6 +31,9 @@ def register(sub: Any) -> None:
     role.add_argument("--follower", action="store_true",
                       help="serve the API only, following the verdicts another `serve` process writes "
                            "(for several API processes behind a cache; see api/deploy/README.md)")
+    parser.add_argument("--role", choices=("all", "api", "ingest", "detect", "write"), default="all",
+                        help="which part to run (default all: everything in this process, no NATS); the "
+                             "others need NATS_URL and run one part each (see docs/deploy.md)")
     parser.set_defaults(run=run)
 
 
@@ -60,7 +63,14 @@ def run(args: argparse.Namespace) -> int:
     from downwatch.runtime.service import build_app
     from downwatch.store.pool import describe_dsn
 
-    app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)
+    if args.role != "all":
+        if args.no_sources or args.follower:
+            raise ConfigError("--no-sources and --follower are for --role all; a role runs one part only")
+        from downwatch.runtime.roles.apps import role_app
+
+        app = role_app(settings, args.role)
+    else:
+        app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)
     try:
         web.run_app(app, host=settings.host, port=settings.port, access_log=None,
                     print=lambda message: print(f"downwatch serve: {message}", flush=True))

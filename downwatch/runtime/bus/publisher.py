@@ -1,0 +1,70 @@
+"""Publishing signals to the SIGNALS stream, answered only once JetStream has acknowledged them.
+
+``SignalPublisher.submit(signal)`` is the report sink of an API process under NATS (the same
+``submit`` the in-process ``api.report_writer.ReportWriter`` has): it returns whether the report was
+counted — JetStream de-duplicates on the message id (the report's id, derived from client × service
+× window) over the report window, so a retry after a lost answer is acknowledged as a duplicate and
+counted once. No acknowledgement within ``nats_ack_timeout_seconds`` (NATS down or restarting):
+503 with ``Retry-After: 2``, never a hang.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from nats.js.api import PubAck
+
+from downwatch.errors import StoreUnavailable
+from downwatch.records import Signal
+from downwatch.runtime.bus.codec import encode_signal
+from downwatch.runtime.bus.connection import Bus
+from downwatch.runtime.bus.names import MSG_ID_HEADER, STREAM, message_id, subject_of
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = "2"
+
+
+class SignalPublisher:
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+        self._partitions = bus.settings.nats_partitions
+        self._timeout = bus.settings.nats_ack_timeout_seconds
+        self.published = 0
+        self.duplicates = 0
+        self.failures = 0
+
+    async def _publish(self, signal: Signal) -> PubAck:
+        return await self._bus.js.publish(
+            subject_of(signal.service, self._partitions), encode_signal(signal), timeout=self._timeout,
+            stream=STREAM, headers={MSG_ID_HEADER: message_id(signal.source, signal.external_id)})
+
+    async def submit(self, signal: Signal) -> bool:
+        """Publish one signal; True when JetStream stored it, False when it was a duplicate."""
+        if not self._bus.nc.is_connected:
+            self.failures += 1
+            raise _unavailable()
+        try:
+            ack = await asyncio.wait_for(self._publish(signal), self._timeout)
+        except Exception as exc:
+            self.failures += 1
+            log.debug("publishing a signal failed: %s", type(exc).__name__)
+            raise _unavailable() from None
+        if ack.duplicate:
+            self.duplicates += 1
+            return False
+        self.published += 1
+        return True
+
+    async def submit_all(self, signals: Sequence[Signal]) -> int:
+        """Publish many signals concurrently; return how many were new. Any failure raises (nothing
+        may be assumed stored then; publishing them again is safe)."""
+        results = await asyncio.gather(*(self.submit(signal) for signal in signals))
+        return sum(results)
+
+
+def _unavailable() -> StoreUnavailable:
+    return StoreUnavailable("the report could not be queued (NATS did not acknowledge it); try again shortly",
+                            headers={"Retry-After": RETRY_AFTER_SECONDS})

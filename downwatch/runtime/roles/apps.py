@@ -1,0 +1,37 @@
+"""One role's process, assembled: ``role_app(settings, role)`` is what `serve --role ROLE` runs.
+
+Every role is the API app (so each answers ``/healthz`` and ``/metrics`` with its own lag and
+connections) with the NATS connection as its report sink and the role's work in the background.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from api.app import create_app
+from api.follower import follow_store
+from downwatch.catalog import load_catalog
+from downwatch.config import Settings
+from downwatch.errors import ConfigError
+from downwatch.runtime.roles.bus_context import bus_context
+from downwatch.runtime.roles.write import writer_context
+from downwatch.runtime.wiring import CleanupContext
+
+ROLES = ("api", "ingest", "detect", "write")
+
+
+def role_app(settings: Settings, role: str) -> web.Application:
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}; choose one of {', '.join(ROLES)} or all")
+    if not settings.nats_url:
+        raise ConfigError(f"`serve --role {role}` needs NATS_URL (a nats-server with JetStream); "
+                          "without NATS run `serve` (role all)")
+    catalog = load_catalog(settings.catalog_path)
+    background: list[CleanupContext] = []
+    if role == "api":
+        background.append(follow_store())
+    elif role == "write":
+        background.append(writer_context())
+    else:
+        raise ConfigError(f"role {role} is not available yet")
+    return create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)

@@ -1,0 +1,23 @@
+"""A real nats-server with JetStream for every test that needs one (a temporary directory each)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from downwatch.config import Settings, load_settings
+from downwatch.runtime.bus.local_server import LocalNats
+
+
+@pytest.fixture
+def nats_server() -> Iterator[LocalNats]:
+    with LocalNats() as server:
+        yield server
+
+
+@pytest.fixture
+def nats_settings(nats_server: LocalNats, fresh_database_url: str) -> Settings:
+    return load_settings(environ={}, database_url=fresh_database_url, nats_url=nats_server.url,
+                         hash_key="k" * 32, nats_partitions=4, tick_seconds=0.5,
+                         nats_ack_timeout_seconds=0.5, report_rate_per_minute=1000)
