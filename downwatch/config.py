@@ -82,6 +82,9 @@ class Settings:
     nats_ack_timeout_seconds: float = _doc(
         "Longest `POST /v1/reports` waits for JetStream to acknowledge a report; then it answers 503 "
         "with Retry-After.", default=1.0)
+    detector_max_partitions: int = _doc(
+        "Most partitions one `serve --role detect` worker owns (0: all it can take); a worker with room "
+        "takes over the partitions of a worker that died.", default=0)
     sources: dict[str, dict[str, Any]] = _doc(
         "Per-source settings, `[sources.NAME]` tables in TOML (see ingest/README.md); empty: none run.",
         default_factory=dict)
@@ -180,6 +183,7 @@ def _validate(settings: Settings) -> None:
         (settings.report_global_rate_per_second >= 1, "report_global_rate_per_second must be positive"),
         (1 <= settings.nats_partitions <= 1024, "nats_partitions must be between 1 and 1024"),
         (settings.nats_replicas in (1, 3, 5), "nats_replicas must be 1, 3 or 5"),
+        (settings.detector_max_partitions >= 0, "detector_max_partitions must be 0 (all) or positive"),
         (settings.nats_ack_timeout_seconds > 0, "nats_ack_timeout_seconds must be positive"),
         (settings.nats_url is None or all(part.strip().startswith(("nats://", "tls://"))
                                           for part in settings.nats_url.split(",")),

@@ -14,6 +14,7 @@ from downwatch.catalog import load_catalog
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
 from downwatch.runtime.roles.bus_context import bus_context
+from downwatch.runtime.roles.detect import detect_context
 from downwatch.runtime.roles.write import writer_context
 from downwatch.runtime.wiring import CleanupContext
 
@@ -32,6 +33,8 @@ def role_app(settings: Settings, role: str) -> web.Application:
         background.append(follow_store())
     elif role == "write":
         background.append(writer_context())
+    elif role == "detect":
+        background.append(detect_context())
     else:
         raise ConfigError(f"role {role} is not available yet")
     return create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)

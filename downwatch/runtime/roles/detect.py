@@ -1,0 +1,203 @@
+"""The detect role: workers that each own whole partitions and score them each tick.
+
+Ownership is a PostgreSQL advisory lock per partition (``downwatch.store.detector_lock``) held on the
+worker's own connection: a worker takes free partitions up to ``detector_max_partitions``; one that
+is killed (``kill -9``) loses its locks with its connection, and any other worker takes them over on
+its next tick, restoring each partition from its checkpoint in the store. Because the checkpoint is
+written in the same transaction as the tick's scores, a replacement scores exactly the buckets that
+were not durably scored — none lost, none counted twice.
+
+A bucket is scored only once the write role has stored everything published before it closed (the
+writer's durable consumer has nothing pending): the detector never scores a half-written bucket.
+Each tick's verdicts go to the ``verdicts`` KV bucket, which every API process watches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from api.keys import BOARD, CATALOG, HEALTH_CHECKS, METRICS, POOL, SETTINGS
+from api.metrics import Gauge
+from downwatch.clock import Clock, WallClock
+from downwatch.config import Settings
+from downwatch.runtime.bus.connection import Bus
+from downwatch.runtime.bus.names import STREAM, WRITER_DURABLE
+from downwatch.runtime.roles.partition_ticker import PartitionTicker
+from downwatch.runtime.roles.verdict_chunks import encode_chunks
+from downwatch.runtime.supervision import DetectorHealth, one_line
+from downwatch.runtime.wiring import CleanupContext, every, task_context
+from downwatch.store.detector_lock import held_partitions, try_lock_partition
+from downwatch.store.pool import connect
+from downwatch.store.services import read_admin_slugs
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class DetectState:
+    """What ``/healthz`` and ``/metrics`` show of a worker: partitions, lag, takeovers."""
+
+    owned: dict[int, DetectorHealth] = field(default_factory=dict)
+    watermark: datetime | None = None
+    takeovers: int = 0
+    lost: int = 0
+    last_error: str | None = None
+    published_chunks: int = 0
+
+    def lag_seconds(self, now: datetime) -> float | None:
+        scored = [h.last_scored_bucket for h in self.owned.values() if h.last_scored_bucket is not None]
+        return (now - min(scored)).total_seconds() if scored else None
+
+
+class DetectWorker:
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, bus: Bus, services: list[str], *,
+                 clock: Clock | None = None, board_publish: Any = None) -> None:
+        self._settings = settings
+        self._pool = pool
+        self._bus = bus
+        self._catalog_services = services
+        self._clock = clock or WallClock()
+        self._board_publish = board_publish
+        self._lock_conn: asyncpg.Connection | None = None
+        self.tickers: dict[int, PartitionTicker] = {}
+        self.state = DetectState()
+        self.started_at = self._clock.now()
+        self._grace = timedelta(seconds=settings.tick_seconds)
+
+    @property
+    def capacity(self) -> int:
+        limit = self._settings.detector_max_partitions
+        return self._settings.nats_partitions if limit == 0 else min(limit, self._settings.nats_partitions)
+
+    async def _locks(self) -> asyncpg.Connection:
+        if self._lock_conn is None or self._lock_conn.is_closed():
+            if self.tickers:
+                log.warning("detect: lost the lock connection; giving up partitions %s", sorted(self.tickers))
+                self.state.lost += len(self.tickers)
+                self.tickers.clear()
+            assert self._settings.database_url
+            self._lock_conn = await connect(self._settings.database_url)
+        return self._lock_conn
+
+    async def claim(self) -> None:
+        """Drop partitions whose lock is gone; take free ones up to the capacity."""
+        conn = await self._locks()
+        held = await held_partitions(conn)
+        for partition in [p for p in self.tickers if p not in held]:
+            log.warning("detect: partition %d is no longer ours", partition)
+            del self.tickers[partition]
+            self.state.lost += 1
+        for partition in range(self._settings.nats_partitions):
+            if len(self.tickers) >= self.capacity:
+                break
+            if partition in self.tickers or not await try_lock_partition(conn, partition):
+                continue
+            ticker = PartitionTicker(self._pool, partition, self._settings.nats_partitions,
+                                     self._catalog_services, bucket_seconds=self._settings.bucket_seconds,
+                                     health=DetectorHealth(tick_seconds=self._settings.tick_seconds,
+                                                           bucket_seconds=self._settings.bucket_seconds,
+                                                           started_at=self.started_at))
+            ticker.begin_at(self.started_at)
+            self.tickers[partition] = ticker
+            self.state.takeovers += 1
+            log.info("detect: took partition %d (%d services)", partition, len(ticker.services))
+        self.state.owned = {p: t.health for p, t in self.tickers.items()}
+
+    async def writer_watermark(self, asked_at: datetime) -> datetime | None:
+        """``asked_at`` when the writer has stored everything published so far, else the last such time."""
+        info = await self._bus.js.consumer_info(STREAM, WRITER_DURABLE)
+        if info.num_pending == 0 and info.num_ack_pending == 0:
+            self.state.watermark = asked_at
+        return self.state.watermark
+
+    async def tick(self) -> None:
+        now = self._clock.now()
+        try:
+            await self.claim()
+            services = [*self._catalog_services, *await read_admin_slugs(self._pool)]
+            watermark = await self.writer_watermark(now)
+        except Exception as exc:
+            self._failed(exc)
+            raise
+        self.state.last_error = None
+        if watermark is None:
+            return
+        until = min(now - self._grace, watermark)
+        for partition, ticker in list(self.tickers.items()):
+            ticker.set_services(services)
+            with contextlib.suppress(Exception):  # recorded (and logged once) in the ticker's health
+                await ticker.advance(until, now=now)
+            newest = ticker.take_outbox()
+            if newest is not None:
+                await self.publish(partition, *newest)
+
+    async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
+        if self._board_publish is not None:
+            self._board_publish(verdicts, at)
+        kv = await self._bus.verdicts()
+        chunks = encode_chunks(partition, verdicts, at)
+        await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
+        self.state.published_chunks += len(chunks)
+
+    def _failed(self, exc: BaseException) -> None:
+        text = one_line(exc)
+        if text != self.state.last_error:
+            log.warning("detect: %s", text)
+        self.state.last_error = text
+
+    def check(self) -> tuple[bool, dict[str, Any]]:
+        now = self._clock.now()
+        partitions = {str(p): {"ok": h.check(now)[0], "last_scored_bucket":
+                               h.last_scored_bucket.isoformat() if h.last_scored_bucket else None}
+                      for p, h in sorted(self.state.owned.items())}
+        ok = self.state.last_error is None and all(p["ok"] for p in partitions.values())
+        details: dict[str, Any] = {"state": "ok" if ok else "failing", "partitions": partitions,
+                                   "capacity": self.capacity}
+        if self.state.last_error:
+            details["last_error"] = self.state.last_error
+        return ok, details
+
+    def metrics(self) -> dict[tuple[str, ...], float]:
+        return {("partitions",): len(self.tickers), ("takeovers",): self.state.takeovers,
+                ("lost",): self.state.lost, ("published_chunks",): self.state.published_chunks}
+
+    async def close(self) -> None:
+        if self._lock_conn is not None and not self._lock_conn.is_closed():
+            with contextlib.suppress(Exception):
+                await self._lock_conn.close()
+
+
+def detect_context() -> CleanupContext:
+    async def start(app: web.Application, stop: asyncio.Event) -> None:
+        from downwatch.runtime.roles.bus_context import BUS
+
+        settings = app[SETTINGS]
+        worker = DetectWorker(settings, app[POOL], app[BUS], list(app[CATALOG].slugs),
+                              board_publish=app[BOARD].publish)
+        app[HEALTH_CHECKS].add("detector", worker.check)
+        app[METRICS].add_gauge(Gauge("downwatch_detect", "The detect role: partitions owned, takeovers, "
+                                     "partitions lost, verdict chunks published.", ("counter",),
+                                     worker.metrics))
+        app[METRICS].add_gauge(Gauge("downwatch_role_lag_seconds", "How far each role of this process is "
+                                     "behind (detect: age of the oldest partition's last scored bucket).",
+                                     ("role",), lambda: _lag(worker)))
+        try:
+            await every(settings.tick_seconds, stop, worker.tick, "detect tick")
+        finally:
+            await worker.close()
+
+    return task_context("detect", start)
+
+
+def _lag(worker: DetectWorker) -> dict[tuple[str, ...], float]:
+    lag = worker.state.lag_seconds(worker._clock.now())
+    return {} if lag is None else {("detect",): lag}

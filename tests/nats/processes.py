@@ -1,0 +1,54 @@
+"""Role processes (``python -m downwatch serve --role ROLE``) as children a test can ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from downwatch.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+OUTSIDE_SETTINGS = ("DATABASE_URL", "NATS_URL", "DOWNWATCH_", "praw_")
+
+
+def role_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(OUTSIDE_SETTINGS)}
+    assert settings.database_url and settings.nats_url and settings.hash_key
+    env.update({"DATABASE_URL": settings.database_url, "NATS_URL": settings.nats_url,
+                "DOWNWATCH_HASH_KEY": settings.hash_key,
+                "DOWNWATCH_BUCKET_SECONDS": str(settings.bucket_seconds),
+                "DOWNWATCH_TICK_SECONDS": str(settings.tick_seconds),
+                "DOWNWATCH_NATS_PARTITIONS": str(settings.nats_partitions),
+                "DOWNWATCH_LOG_LEVEL": "INFO", **extra})
+    return env
+
+
+class RoleProcess:
+    def __init__(self, role: str, env: dict[str, str]) -> None:
+        self.role = role
+        self.log = Path(tempfile.mkstemp(prefix=f"downwatch-{role}-", suffix=".log")[1])
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "downwatch", "serve", "--role", role, "--port", "0"],
+                env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+    def kill9(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+        self.log.unlink(missing_ok=True)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
