@@ -9,12 +9,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from api.app import create_app
-from api.follower import follow_store
 from downwatch.catalog import load_catalog
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
 from downwatch.runtime.roles.bus_context import bus_context
 from downwatch.runtime.roles.detect import detect_context
+from downwatch.runtime.roles.verdict_watch import flag_stale, verdict_watch_context
 from downwatch.runtime.roles.write import writer_context
 from downwatch.runtime.wiring import CleanupContext
 
@@ -30,11 +30,14 @@ def role_app(settings: Settings, role: str) -> web.Application:
     catalog = load_catalog(settings.catalog_path)
     background: list[CleanupContext] = []
     if role == "api":
-        background.append(follow_store())
+        background.append(verdict_watch_context())
     elif role == "write":
         background.append(writer_context())
     elif role == "detect":
         background.append(detect_context())
     else:
         raise ConfigError(f"role {role} is not available yet")
-    return create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)
+    app = create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)
+    if role == "api":
+        app.on_response_prepare.append(flag_stale)
+    return app

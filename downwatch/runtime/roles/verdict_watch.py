@@ -1,0 +1,148 @@
+"""The API role's board, fed by watching the ``verdicts`` KV bucket: no query per GET, no polling.
+
+Every chunk a detector worker puts (``verdict_chunks``) arrives here; what arrives together is
+applied to the board in one ``publish``. The watch is re-made after NATS comes back. While no
+verdicts arrive — NATS away, or no detector scoring — the board keeps answering what it has, but
+once a tick has passed without news the verdicts are stale: the ``verdicts`` health check fails and
+verdict answers carry ``Warning: 110 - "Response is Stale"`` (RFC 7234).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import nats.errors
+from aiohttp import web
+
+from api.keys import BOARD, HEALTH_CHECKS, METRICS, SETTINGS
+from api.metrics import Gauge
+from downwatch.runtime.bus.connection import Bus
+from downwatch.runtime.roles.verdict_chunks import decode_chunk
+from downwatch.runtime.wiring import CleanupContext, task_context
+
+log = logging.getLogger(__name__)
+
+STALE_WARNING = '110 - "Response is Stale"'
+STALE_PATHS = ("/v1/services", "/v1/status", "/embed/", "/v1/stream")
+RETRY_SECONDS = 1.0
+APPLY_EVERY_SECONDS = 0.05
+GATHER_AT_MOST_SECONDS = 0.25
+
+
+class VerdictWatch:
+    """Applies the verdict chunks it sees to the board; knows whether they are stale."""
+
+    def __init__(self, bus: Bus, publish: Any, *, tick_seconds: float, bucket_seconds: int) -> None:
+        self._bus = bus
+        self._publish = publish
+        self.tick_seconds = tick_seconds
+        self.bucket_seconds = bucket_seconds
+        self.started_at = datetime.now(UTC)
+        self.last_update_at: datetime | None = None
+        self.newest_tick_at: datetime | None = None
+        self.chunks = 0
+        self.malformed = 0
+        self.watches = 0
+
+    def stale(self, now: datetime | None = None) -> bool:
+        """No verdicts within a tick beyond when the next ones were due (or NATS away for a tick)."""
+        now = now or datetime.now(UTC)
+        health = self._bus.health
+        if not health.connected and (now - health.changed_at).total_seconds() > self.tick_seconds:
+            return True
+        heard = self.last_update_at or self.started_at
+        return (now - heard).total_seconds() > self.bucket_seconds + 2 * self.tick_seconds
+
+    def check(self) -> tuple[bool, dict[str, Any]]:
+        stale = self.stale()
+        details: dict[str, Any] = {"state": "stale" if stale else "ok", "chunks": self.chunks,
+                                   "last_update_at": self.last_update_at.isoformat()
+                                   if self.last_update_at else None}
+        return not stale, details
+
+    def metrics(self) -> dict[tuple[str, ...], float]:
+        now = datetime.now(UTC)
+        age = (now - (self.last_update_at or self.started_at)).total_seconds()
+        return {("chunks",): self.chunks, ("malformed",): self.malformed, ("watches",): self.watches,
+                ("seconds_since_update",): age, ("stale",): float(self.stale(now))}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            watcher = None
+            try:
+                kv = await self._bus.verdicts()
+                watcher = await kv.watchall()
+                self.watches += 1
+                reconnects = self._bus.health.reconnects
+                await self._follow(watcher, stop, reconnects)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.debug("verdict watch: %s", type(exc).__name__)
+            finally:
+                if watcher is not None:
+                    with contextlib.suppress(Exception):
+                        await watcher.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
+
+    async def _follow(self, watcher: Any, stop: asyncio.Event, reconnects: int) -> None:
+        pending: dict[str, dict[str, Any]] = {}
+        newest: datetime | None = None
+        loop = asyncio.get_running_loop()
+        gathering_since = loop.time()
+        while not stop.is_set() and self._bus.health.reconnects == reconnects:
+            try:
+                entry = await watcher.updates(timeout=APPLY_EVERY_SECONDS)
+            except nats.errors.TimeoutError:
+                entry = None
+            if entry is not None and getattr(entry, "value", None):
+                try:
+                    verdicts, at = decode_chunk(entry.value)
+                except ValueError:
+                    self.malformed += 1
+                else:
+                    pending.update(verdicts)
+                    newest = at if newest is None or at > newest else newest
+                    self.chunks += 1
+                    if loop.time() - gathering_since < GATHER_AT_MOST_SECONDS:
+                        continue  # gather what arrives together; apply once the watch is quiet
+            if pending and newest is not None:
+                self._publish(pending, newest)
+                self.last_update_at = datetime.now(UTC)
+                self.newest_tick_at = newest
+                pending = {}
+            gathering_since = loop.time()
+
+
+VERDICT_WATCH = web.AppKey("verdict_watch", VerdictWatch)
+
+
+def verdict_watch_context() -> CleanupContext:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        from downwatch.runtime.roles.bus_context import BUS
+
+        settings = app[SETTINGS]
+        watch = app[VERDICT_WATCH] = VerdictWatch(app[BUS], app[BOARD].publish,
+                                                  tick_seconds=settings.tick_seconds,
+                                                  bucket_seconds=settings.bucket_seconds)
+        app[HEALTH_CHECKS].add("verdicts", watch.check)
+        app[METRICS].add_gauge(Gauge("downwatch_verdict_watch", "The API role's watch of the verdicts KV "
+                                     "bucket: chunks applied, malformed, watches made, seconds since the "
+                                     "last update, stale.", ("counter",), watch.metrics))
+        async for _ in task_context("verdict-watch", lambda _app, stop: watch.run(stop))(app):
+            yield
+
+    return context
+
+
+async def flag_stale(request: web.Request, response: web.StreamResponse) -> None:
+    """``on_response_prepare``: mark verdict answers given while the verdicts are stale."""
+    watch = request.app.get(VERDICT_WATCH)
+    if watch is not None and request.path.startswith(STALE_PATHS) and watch.stale():
+        response.headers["Warning"] = STALE_WARNING
