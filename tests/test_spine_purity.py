@@ -1,4 +1,5 @@
-"""The spine (records, errors, config, catalog, clock, store, pgembed) imports nothing above it."""
+"""The spine (records, errors, config, catalog, clock, input limits, store, pgembed) imports nothing
+above it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import downwatch
 
 ROOT = Path(downwatch.__file__).parent
-SPINE = ["records.py", "errors.py", "config.py", "catalog.py", "clock.py", "pgembed.py", "store"]
+SPINE = ["records.py", "errors.py", "config.py", "catalog.py", "clock.py", "pgembed.py", "input_limits.py",
+         "store"]
 ABOVE = ("api", "ingest", "detector", "downwatch.runtime", "downwatch.research")
 
 

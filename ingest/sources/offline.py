@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from downwatch.errors import InputError
+from downwatch.input_limits import read_all
 from downwatch.records import Observation
 from ingest.sources.base import MalformedPayload, Parsed
 from ingest.sources.bluesky import parse_events
@@ -52,10 +53,8 @@ def parse_file(source: str, path: Path, service: str | None = None) -> Parsed:
     if parser is None:
         raise InputError(f"unknown source {source!r}; choose one of: {', '.join(source_names())}")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{path} is {size} bytes; the most --load reads is {MAX_FILE_BYTES}")
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # the bytes read are counted: st_size is 0 for a device or pipe
+            data = read_all(handle, str(path), "a recorded payload file", MAX_FILE_BYTES)
     except FileNotFoundError as exc:
         raise InputError(f"{path} does not exist") from exc
     except IsADirectoryError as exc:

@@ -45,7 +45,11 @@ def read_records(data: bytes, suffix: str) -> list[Any]:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise MalformedPayload(f"replay CSV is not UTF-8 (byte {exc.start})") from exc
-        return [dict(row) for row in csv.DictReader(io.StringIO(text))]
+        reader = csv.DictReader(io.StringIO(text))
+        try:
+            return [dict(row) for row in reader]
+        except csv.Error as exc:
+            raise MalformedPayload(f"replay CSV line {reader.line_num}: {exc}") from exc
     records: list[Any] = []
     for line in data.splitlines():
         if not line.strip():

@@ -7,10 +7,11 @@ Output: one line per post, in input order:
 ``problem`` null unless it is a report, ``confidence`` the calibrated probability that the post
 reports ``service`` failing now (0 when it names no catalogue service).
 
-Posts are read and classified in batches, so memory stays flat on any input size. A bad line
-(invalid UTF-8, invalid JSON, not an object, a missing or mistyped ``id``/``text``) stops the run with
-one line naming its line number (exit status 2). With ``-o`` the output file appears only when
-complete, so an error never leaves a half-written file.
+Posts are read and classified in batches, so memory stays flat on any input size; a line may hold
+at most 1 MiB (``downwatch.input_limits``). A bad line (longer than that, invalid UTF-8, invalid JSON
+— lone surrogates and nesting deeper than 1,024 levels included —, not an object, a missing or
+mistyped ``id``/``text``) stops the run with one line naming its line number (exit status 2).
+With ``-o`` the output file appears only when complete, so an error never leaves a half-written file.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from downwatch.catalog import load_catalog
 from downwatch.config import load_settings
-from downwatch.errors import InputError, unreadable
+from downwatch.errors import InputError
+from downwatch.input_limits import decode, display_name, json_value, lines, open_input
 from downwatch.runtime.commands.score import write_atomically
 
 BATCH = 4096
+EXPECTED = "a JSON lines file of {id, text} objects"
 
 if TYPE_CHECKING:
     from ingest.text.pipeline import TextPipeline
@@ -48,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config)
     pipeline = TextPipeline.default(load_catalog(settings.catalog_path), hash_key="classify-only")
-    name = "standard input" if args.input == "-" else args.input
-    with _open(args.input, name) as handle:
+    name = display_name(args.input)
+    with open_input(args.input, EXPECTED) as handle:
         lines = classified_lines(pipeline, posts(handle, name))
         if args.output is None:
             for line in lines:
@@ -60,28 +63,13 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(source: str, name: str) -> IO[bytes]:
-    if source == "-":
-        return sys.stdin.buffer
-    try:
-        return open(source, "rb")
-    except OSError as exc:
-        raise unreadable(name, exc, "a JSON lines file") from exc
-
-
 def parse_post(raw: bytes, number: int, name: str) -> tuple[str | int, str] | None:
     """(id, text) from one input line, None for a blank line, or InputError naming the line."""
     where = f"{name} line {number}"
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 text (byte {exc.start})") from exc
+    line = decode(raw, where)
     if not line.strip():
         return None
-    try:
-        post: Any = json.loads(line.rstrip("\r\n"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: invalid JSON ({exc.msg} at column {exc.colno})") from exc
+    post: Any = json_value(line, where)
     if not isinstance(post, dict):
         raise InputError(f"{where}: expected a JSON object with id and text, got {type(post).__name__}")
     for key in ("id", "text"):
@@ -96,7 +84,7 @@ def parse_post(raw: bytes, number: int, name: str) -> tuple[str | int, str] | No
 
 
 def posts(handle: IO[bytes], name: str) -> Iterator[tuple[str | int, str]]:
-    for number, raw in enumerate(handle, start=1):
+    for number, raw in lines(handle, name, EXPECTED):
         post = parse_post(raw, number, name)
         if post is not None:
             yield post

@@ -14,7 +14,11 @@ Output without ``-o``: the timeline CSV on standard output. With ``-o OUT``: a d
 moved into place only when complete, so an error never leaves a half-written file.
 
 Refused with one line naming the row (exit status 2): missing columns, times that are not ISO 8601,
-negative or non-numeric counts or weights, unknown kinds, an empty history.
+negative or non-numeric counts or weights, unknown kinds, an empty history. Bounded
+(``downwatch.input_limits``): an input over 256 MiB (bytes read, so a device or pipe is capped too),
+more than 2,000,000 rows, invalid JSON (lone surrogates and nesting deeper than 1,024 levels
+included), or a history whose buckets times services exceed 5,000,000 cells (a replay holds every
+cell in memory, about 350 bytes each) is refused too.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from downwatch.errors import InputError, unreadable
+from downwatch.errors import InputError
+from downwatch.input_limits import check_rows, decode, display_name, json_value, read_file
 
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+EXPECTED = "a CSV or JSON lines file"
+MAX_CELLS = 5_000_000
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,9 +62,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from detector.replay import replay
+    from detector.frame import check_counts, to_arrays
+    from detector.replay import replay_arrays
+    from detector.settings import detector_settings
     from downwatch.research.frames import counts_from_signals
 
+    if args.bucket_seconds < 1:
+        raise InputError("--bucket-seconds must be at least 1")
+    if args.stale_after is not None and args.stale_after < 1:
+        raise InputError("--stale-after must be at least 1 bucket")
     table = read_table(args.input)
     if "observed_at" in table.columns:
         counts = counts_from_signals(table, args.bucket_seconds)
@@ -69,9 +82,11 @@ def run(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {"bucket_seconds": args.bucket_seconds}
     if args.warmup_days is not None:
         overrides["warmup_days"] = args.warmup_days
-    if args.stale_after is not None and args.stale_after < 1:
-        raise InputError("--stale-after must be at least 1 bucket")
-    result = replay(counts, stale_after_buckets=args.stale_after, **overrides)
+    settings = detector_settings(**overrides)
+    checked = check_counts(counts, settings.bucket_seconds)
+    check_grid(checked, settings.bucket_seconds)
+    history = to_arrays(checked, settings.bucket_seconds, args.stale_after)
+    result = replay_arrays(history, settings)
     timeline = result.timeline.assign(bucket=result.timeline["bucket"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
     if args.output is None:
         timeline.to_csv(sys.stdout, index=False, float_format="%.6g")
@@ -88,12 +103,24 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_grid(counts: pd.DataFrame, bucket_seconds: int) -> None:
+    """Refuse a history whose dense grid (every bucket from the first to the last, times every
+    service) would not fit in memory, before anything is allocated."""
+    if counts.empty:
+        return
+    span = int((counts["bucket"].max() - counts["bucket"].min()).total_seconds())
+    cells = (span // bucket_seconds + 1) * int(counts["service"].nunique())
+    if cells > MAX_CELLS:
+        raise InputError(f"the history spans {span // bucket_seconds + 1:,} buckets x "
+                         f"{counts['service'].nunique():,} services = {cells:,} cells; one replay holds at "
+                         f"most {MAX_CELLS:,}: split it by service or time, or use a wider --bucket-seconds")
+
+
 def read_table(source: str) -> pd.DataFrame:
     """The input as a table of text cells (values are checked by the detector's readers)."""
-    try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise unreadable(source, exc, "a CSV or JSON lines file") from None
+    name = display_name(source)
+    text = decode(read_file(source, EXPECTED), name)
+    check_rows(text.count("\n"), name)
     if not text.strip():
         raise InputError(f"{source}: is empty")
     as_json = source.lower().endswith(JSON_SUFFIXES) or (source == "-" and text.lstrip().startswith("{"))
@@ -118,10 +145,7 @@ def read_json_lines(source: str, text: str) -> pd.DataFrame:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{source}: line {number} is not JSON ({exc.msg})") from None
+        record = json_value(line, f"{source}: line {number}")
         if not isinstance(record, dict):
             raise InputError(f"{source}: line {number} is not a JSON object")
         records.append(record)

@@ -3,8 +3,9 @@
 Input: CSV with a header naming the columns ``timestamp`` and ``value`` (any order, case and surrounding
 spaces ignored; other columns are ignored). ``IN`` may be ``-`` for standard input.
 Output: ``timestamp,value,anomaly_score`` with the timestamp and value text exactly as given and the
-score in [0, 1]; to standard output, or with ``-o`` to a file that appears only when complete (written
-to a temporary file beside it and renamed), so an error never leaves a half-written file.
+score in [0, 1] (a field holding a comma, quote or line break is quoted, as RFC 4180 says); to
+standard output, or with ``-o`` to a file that appears only when complete (written to a temporary
+file beside it and renamed), so an error never leaves a half-written file.
 
 Rules for awkward input:
 
@@ -20,10 +21,11 @@ Rules for awkward input:
 * Values may be negative (taken as 0) or fractional. A value that is not a finite number (empty, text, NaN,
   infinity) is refused.
 
-Refused with one line naming the problem (exit status 2): an unreadable or missing file, an empty
-file, a first line that is not a header with ``timestamp`` and ``value``, a header without data rows,
-a row with too few fields, a timestamp that is not ISO 8601, a non-numeric value. Row errors name the
-line number (the header is line 1).
+Refused with one line naming the problem (exit status 2): an unreadable or missing file, an input
+over 256 MiB (bytes read, so a device or pipe is capped too), a line over 1 MiB or a field over
+128 KiB, more than 2,000,000 rows, an empty file, a first line that is not a header with
+``timestamp`` and ``value``, a header without data rows, a row with too few fields, a timestamp
+that is not ISO 8601, a non-numeric value. Row errors name the line number (the header is line 1).
 """
 
 from __future__ import annotations
@@ -35,13 +37,16 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
-from downwatch.errors import InputError, unreadable
+from downwatch.errors import InputError
+from downwatch.input_limits import MAX_INPUT_BYTES, check_rows, decode, display_name, lines, open_input
+
+EXPECTED = "a timestamp,value CSV"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +89,15 @@ def score_rows(rows: list[SeriesRow]) -> list[float]:
 
 
 def format_scored(rows: list[SeriesRow], scores: list[float]) -> Iterator[str]:
+    """The output lines; a field holding a comma, quote or line break is quoted (RFC 4180)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     yield "timestamp,value,anomaly_score\n"
     for row, score in zip(rows, scores, strict=True):
-        yield f"{row.timestamp_text},{row.value_text},{score:.12g}\n"
+        writer.writerow((row.timestamp_text, row.value_text, f"{score:.12g}"))
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def parse_epoch_seconds(text: str) -> float:
@@ -98,19 +109,30 @@ def parse_epoch_seconds(text: str) -> float:
 
 
 def read_series(source: str) -> list[SeriesRow]:
-    """Read and validate the whole input before anything is scored or written."""
-    name = "standard input" if source == "-" else source
+    """Read and validate the whole input before anything is scored or written.
+
+    Read through ``downwatch.input_limits``: at most 256 MiB, lines of at most 1 MiB, 2,000,000 rows.
+    """
+    name = display_name(source)
+    handle = open_input(source, EXPECTED)
     try:
-        if source == "-":
-            return parse_series(sys.stdin, name)
-        with open(source, encoding="utf-8", newline="") as handle:
-            return parse_series(handle, name)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise unreadable(name, exc, "a timestamp,value CSV") from exc
+        text_lines = (decode(raw, f"{name} line {number}")
+                      for number, raw in lines(handle, name, EXPECTED, limit=MAX_INPUT_BYTES))
+        return parse_series(text_lines, name)
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
 
 
-def parse_series(handle: TextIO | io.StringIO, name: str) -> list[SeriesRow]:
-    reader = csv.reader(handle)
+def parse_series(text_lines: Iterable[str], name: str) -> list[SeriesRow]:
+    reader = csv.reader(text_lines)
+    try:
+        return _rows(reader, name)
+    except csv.Error as exc:
+        raise InputError(f"{name} line {reader.line_num}: not a readable CSV row ({exc})") from None
+
+
+def _rows(reader: Any, name: str) -> list[SeriesRow]:
     try:
         header = next(reader)
     except StopIteration:
@@ -118,7 +140,7 @@ def parse_series(handle: TextIO | io.StringIO, name: str) -> list[SeriesRow]:
     columns = [cell.strip().lower() for cell in header]
     if "timestamp" not in columns or "value" not in columns:
         raise InputError(f"{name} line 1: expected a header naming the columns 'timestamp' and 'value', "
-                         f"got {','.join(header)!r}")
+                         f"got {','.join(header)[:200]!r}")
     time_column, value_column = columns.index("timestamp"), columns.index("value")
     needed = max(time_column, value_column) + 1
     rows: list[SeriesRow] = []
@@ -133,15 +155,16 @@ def parse_series(handle: TextIO | io.StringIO, name: str) -> list[SeriesRow]:
         try:
             epoch = parse_epoch_seconds(timestamp_text)
         except ValueError:
-            raise InputError(f"{name} line {line}: timestamp {timestamp_text!r} is not ISO 8601 "
+            raise InputError(f"{name} line {line}: timestamp {timestamp_text[:80]!r} is not ISO 8601 "
                              f"(for example 2015-02-26 21:42:53)") from None
         try:
             value = float(value_text)
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            raise InputError(f"{name} line {line}: value {value_text!r} is not a finite number") from None
+            raise InputError(f"{name} line {line}: value {value_text[:80]!r} is not a finite number")
         rows.append(SeriesRow(timestamp_text, value_text, epoch, value))
+        check_rows(len(rows), name)
     if not rows:
         raise InputError(f"{name} has a header but no data rows")
     return rows
