@@ -14,10 +14,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 
-from nats.js.api import PubAck
-
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
+from downwatch.runtime.bus.ack_mux import AckMux, PublishFailed
 from downwatch.runtime.bus.codec import encode_signal
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import MSG_ID_HEADER, STREAM, message_id, subject_of
@@ -25,21 +24,21 @@ from downwatch.runtime.bus.names import MSG_ID_HEADER, STREAM, message_id, subje
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = "2"
+EXPECTED_STREAM = "Nats-Expected-Stream"
 
 
 class SignalPublisher:
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
+        self._acks = AckMux(bus.nc)
         self._partitions = bus.settings.nats_partitions
         self._timeout = bus.settings.nats_ack_timeout_seconds
         self.published = 0
         self.duplicates = 0
         self.failures = 0
 
-    async def _publish(self, signal: Signal) -> PubAck:
-        return await self._bus.js.publish(
-            subject_of(signal.service, self._partitions), encode_signal(signal), timeout=self._timeout,
-            stream=STREAM, headers={MSG_ID_HEADER: message_id(signal.source, signal.external_id)})
+    async def start(self) -> None:
+        await self._acks.start()
 
     async def submit(self, signal: Signal) -> bool:
         """Publish one signal; True when JetStream stored it, False when it was a duplicate."""
@@ -47,12 +46,15 @@ class SignalPublisher:
             self.failures += 1
             raise _unavailable()
         try:
-            ack = await asyncio.wait_for(self._publish(signal), self._timeout)
-        except Exception as exc:
+            ack = await self._acks.publish(
+                subject_of(signal.service, self._partitions), encode_signal(signal),
+                {MSG_ID_HEADER: message_id(signal.source, signal.external_id), EXPECTED_STREAM: STREAM},
+                self._timeout)
+        except PublishFailed as exc:
             self.failures += 1
-            log.debug("publishing a signal failed: %s", type(exc).__name__)
+            log.debug("publishing a signal failed: %s", exc)
             raise _unavailable() from None
-        if ack.duplicate:
+        if ack.get("duplicate"):
             self.duplicates += 1
             return False
         self.published += 1

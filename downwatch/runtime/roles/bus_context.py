@@ -26,6 +26,7 @@ def bus_context(role: str) -> CleanupContext:
         bus = await connect(app[SETTINGS], name=f"downwatch-{role}")
         app[BUS] = bus
         publisher = app[PUBLISHER] = SignalPublisher(bus)
+        await publisher.start()
         app[REPORT_WRITER] = publisher
         app[HEALTH_CHECKS].add("nats", bus.health.check)
         app[METRICS].add_gauge(Gauge("downwatch_nats", "The NATS connection: up, disconnects, reconnects.",
