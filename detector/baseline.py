@@ -5,8 +5,13 @@ expected = level * hod[hour of day] * dow[day of week] (multiplicative Holt-Wint
 by its mean, kept as a running sum, so the scale lives in ``level`` alone). Each learns by a
 moving average whose rate never falls below a running mean over the history seen so far (plus a
 prior worth ``prior_weight_days``), so a young service converges fast and an old one forgets slowly.
-Over-dispersion ``r`` (variance = mu + r mu^2) is the ratio of moving averages of (x - mu)^2 - x and
-mu^2. Nothing is learned from a bucket that ``learn_mask`` excludes (anomalies, alarms, stale input).
+Over-dispersion ``r`` (variance = mu + r mu^2) comes from moving averages of (x - mu)^2 - x and
+mu^2 (``detector.dispersion``), learned from the second hour on. Outside an alarm the level and
+profiles learn from the count winsorised at ``learn_clip_sd`` standard deviations of the count model
+around expected (a Huber-type running mean, as in robust Holt-Winters: robust to a burst in the first
+hours, which are learned from even when surprising because the service is still cold, and able to
+follow a rise too small to be an incident). Nothing is learned from a bucket that ``learn_mask``
+excludes (anomalies, alarms, stale input).
 
 The rates and prior weights per bucket are ``detector.limits.Limits`` fields; everything here but
 ``slots`` and ``stale`` runs compiled, service by service (``detector.jit``).
@@ -14,10 +19,12 @@ The rates and prior weights per bucket are ``detector.limits.Limits`` fields; ev
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from detector.inputs import BucketArrays
-from detector.jit import compiled, inlined, maximum
+from detector.jit import compiled, inlined, maximum, minimum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN
 from detector.state import (
@@ -28,6 +35,7 @@ from detector.state import (
     DISP_NUM,
     DOW,
     DOW_SUM,
+    EXCESS,
     HOD,
     HOD_SUM,
     HOURS,
@@ -68,13 +76,17 @@ def stale(state: DetectorState, arrays: BucketArrays, share: float) -> np.ndarra
 @compiled
 def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.ndarray, has_stale: bool,
                alarm_before: np.ndarray, limits: np.ndarray, learning: np.ndarray) -> None:
-    """1.0 in ``learning`` for the services whose bucket the baseline learns from: calm ones (not surprising,
-    no alarm before or after, CUSUM low), cold ones, and alarms old enough to be the new normal; never a
+    """1.0 in ``learning`` for the services whose bucket the baseline learns from: calm ones (no alarm
+    before or after, and either not surprising with the CUSUM low or too small to be an incident: below
+    ``incident_excess``, learned robustly), cold ones, and alarms old enough to be the new normal; never a
     stale one. Reads the state after the state machine moved."""
     lim = limits[0]
     below, half, relearn = lim.learn_below_score, lim.learn_below_cusum, lim.relearn_buckets
+    small = lim.incident_excess
     for i in range(rows.shape[1]):
-        calm = score[i] < below and rows[ALARM, i] == 0.0 and alarm_before[i] == 0.0 and rows[CUSUM, i] < half
+        up = rows[ALARM, i] == 0.0 and alarm_before[i] == 0.0
+        ordinary = score[i] < below and rows[CUSUM, i] < half
+        calm = up and (ordinary or rows[EXCESS, i] < small)
         learning[i] = 1.0 if (calm or rows[ALARM_AGE, i] > relearn or cold[i]) else 0.0
         if has_stale and stale[i]:
             learning[i] = 0.0
@@ -82,51 +94,60 @@ def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.
 
 @compiled
 def learn(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts: np.ndarray,
-          expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
-          limits: np.ndarray) -> None:
-    """Update every service's baseline from this bucket, past its youth (constant rates)."""
+          expected: np.ndarray, variance: np.ndarray, daily: np.ndarray, weekly: np.ndarray,
+          learning: np.ndarray, limits: np.ndarray) -> None:
+    """Update every service's baseline from this bucket, past its youth (constant rates); ``variance`` is
+    each count's variance under the count model."""
     lim = limits[0]
     for i in range(rows.shape[1]):
-        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
-                      learning[i], False, lim)
+        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], variance[i], daily[i],
+                      weekly[i], learning[i], False, lim)
 
 
 @compiled
 def learn_young(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray, posts: np.ndarray,
-                expected: np.ndarray, daily: np.ndarray, weekly: np.ndarray, learning: np.ndarray,
-                limits: np.ndarray) -> None:
+                expected: np.ndarray, variance: np.ndarray, daily: np.ndarray, weekly: np.ndarray,
+                learning: np.ndarray, limits: np.ndarray) -> None:
     """``learn`` while some service is younger than ``young_buckets`` (rates as running means)."""
     lim = limits[0]
     for i in range(rows.shape[1]):
-        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], daily[i], weekly[i],
-                      learning[i], True, lim)
+        learn_service(rows, i, hour, weekday, observed[i], posts[i], expected[i], variance[i], daily[i],
+                      weekly[i], learning[i], True, lim)
 
 
 @inlined
 def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, posts: float, mu: float,
-                  daily: float, weekly: float, learning: float, young: bool, limits: Limits) -> None:
+                  var: float, daily: float, weekly: float, learning: float, young: bool,
+                  limits: Limits) -> None:
     """value += rate * (target - value) for dispersion, post share, level and the two profiles of service
-    ``i``; ``mu`` is the bucket's expected count and ``daily``/``weekly`` its seasonal factors, all
-    targets come from the baseline before this update, and ``learning`` (1.0 or 0.0) scales every rate."""
+    ``i``; ``mu`` is the bucket's expected count, ``var`` its variance and
+    ``daily``/``weekly`` its seasonal factors, all targets come from the baseline before this update, and
+    ``learning`` (1.0 or 0.0) scales every rate."""
+    residual = x - mu
+    level_x = x
     if young:
         seen = rows[SEEN, i]
-        rate_dispersion = maximum(limits.rate_dispersion, 1.0 / (seen + 1.0)) * learning
-        rate_level = maximum(limits.rate_level, 1.0 / (seen + limits.prior_buckets)) * learning
-        rate_hod = maximum(limits.rate_hod, 1.0 / (seen / 24.0 + limits.hod_prior_buckets)) * learning
+        since = seen - limits.dispersion_after_buckets
+        rate_dispersion = maximum(limits.rate_dispersion, 1.0 / (maximum(since, 0.0) + 1.0)) * learning
+        rate_dispersion = rate_dispersion * (1.0 if since >= 0.0 else 0.0)
+        rate_level = maximum(limits.rate_level, 1.0 / (seen + 1.0 + limits.prior_buckets)) * learning
+        rate_hod = maximum(limits.rate_hod, 1.0 / ((seen + 1.0) / 24.0 + limits.hod_prior_buckets)) * learning
         rate_hod = rate_hod * (1.0 if seen >= limits.hod_after_buckets else 0.0)
-        rate_dow = maximum(limits.rate_dow, 1.0 / (seen / 7.0 + limits.dow_prior_buckets)) * learning
+        rate_dow = maximum(limits.rate_dow, 1.0 / ((seen + 1.0) / 7.0 + limits.dow_prior_buckets)) * learning
         rate_dow = rate_dow * (1.0 if seen >= limits.dow_after_buckets else 0.0)
     else:
         rate_dispersion = learning * limits.rate_dispersion
         rate_level = learning * limits.rate_level
         rate_hod = learning * limits.rate_hod
         rate_dow = learning * limits.rate_dow
-    residual = x - mu
+    if rows[ALARM, i] == 0.0 and rows[SEEN, i] >= limits.hod_after_buckets:
+        clip = limits.learn_clip_sd * math.sqrt(var)
+        level_x = mu + minimum(maximum(residual, -clip), clip)
     share = posts / x if x > 0 else rows[POST_SHARE, i]
     safe_level = maximum(rows[LEVEL, i], MIN_MEAN)
-    level_target = x / maximum(daily * weekly, MIN_MEAN)
-    hod_target = x / (safe_level * weekly)
-    dow_target = x / (safe_level * daily)
+    level_target = level_x / maximum(daily * weekly, MIN_MEAN)
+    hod_target = level_x / (safe_level * weekly)
+    dow_target = level_x / (safe_level * daily)
     rows[DISP_NUM, i] += rate_dispersion * (residual * residual - x - rows[DISP_NUM, i])
     rows[DISP_DEN, i] += rate_dispersion * (mu * mu - rows[DISP_DEN, i])
     rows[POST_SHARE, i] += rate_level * (share - rows[POST_SHARE, i])

@@ -94,7 +94,8 @@ class Engine:
         official = NO_CODES if arrays.official is None else arrays.official
         n_changed = passes.after_tails(
             state.rows, float(bucket), observed, work.expected, arrays.reporters, arrays.posts, p,
-            work.log_slope, work.log_shrink, work.size_parameter, work.daily, work.weekly, hour, weekday,
+            work.log_slope, work.log_shrink, work.size_parameter, work.variance, work.daily, work.weekly,
+            hour, weekday,
             young, probe_failed, probe_checks, probes, official, arrays.official is not None,
             NO_FLAGS if stale is None else stale, stale is not None, self.packed_limits, score, status,
             alarm_before, changed)

@@ -25,6 +25,14 @@ class Limits(NamedTuple):
     # The count model (``detector.dispersion``).
     max_dispersion: float
     young_profile_dispersion: float
+    dispersion_prior: float
+    dispersion_prior_buckets: float
+    """``dispersion_prior_days`` in buckets: the prior r's weight in the shrunk estimate."""
+    dispersion_after_buckets: float
+    """``dispersion_after_seconds`` in buckets: the dispersion averages learn only after this much history."""
+    dispersion_memory_buckets: float
+    """How many buckets the dispersion averages hold at most (1 / their rate): the data's weight against
+    the prior's."""
 
     # The CUSUM (``detector.cusum``).
     cusum_ratio: float
@@ -39,10 +47,14 @@ class Limits(NamedTuple):
     score_degraded: float
     score_down: float
     min_reporter_share: float
-    min_volume_degraded: float
     min_reporters_degraded: float
     min_ratio_degraded: float
-    min_volume_down: float
+    incident_excess: float
+    excess_decay: float
+    """Per-bucket decay of the windowed excess, max(0, 1 - bucket / window) ..."""
+    excess_gain: float
+    """... and the weight of a bucket's excess in it, min(1, window / bucket): a steady excess of c per
+    window reads c, and at a bucket as wide as the window it is that bucket's excess."""
     min_reporters_down: float
     min_ratio_down: float
     down_confirm_buckets: float
@@ -73,6 +85,7 @@ class Limits(NamedTuple):
     """... of a weekday's factor, learned only on that day (``weekly_halflife_days``) ..."""
     rate_dispersion: float
     """... and of the dispersion's two averages (``dispersion_halflife_days``)."""
+    learn_clip_sd: float
     prior_buckets: float
     """The prior level's weight in buckets (``prior_weight_days``)."""
     hod_prior_buckets: float
@@ -111,16 +124,23 @@ def limits_of(s: DetectorSettings) -> Limits:
     hod_prior_buckets = per_hour
     dow_prior_buckets = s.buckets_per_day / 2.0
     mature_buckets = max(1.0 / rate_level - prior_buckets, (1.0 / rate_hod - hod_prior_buckets) * HOURS,
-                         (1.0 / rate_dow - dow_prior_buckets) * WEEKDAYS, 1.0 / rate_dispersion)
+                         (1.0 / rate_dow - dow_prior_buckets) * WEEKDAYS,
+                         1.0 / rate_dispersion + s.dispersion_after_seconds / s.bucket_seconds)
     warmup_buckets = s.warmup_days * s.buckets_per_day
     numbers = dict(
         max_dispersion=s.max_dispersion, young_profile_dispersion=s.young_profile_dispersion,
+        dispersion_prior=s.dispersion_prior,
+        dispersion_prior_buckets=s.dispersion_prior_days * s.buckets_per_day,
+        dispersion_after_buckets=s.dispersion_after_seconds / s.bucket_seconds,
+        dispersion_memory_buckets=1.0 / rate_dispersion,
         cusum_ratio=s.cusum_ratio, cusum_min_shift=s.per_bucket(s.cusum_min_shift_per_day),
         cusum_degraded=s.cusum_degraded, cusum_down=s.cusum_down,
         run_significance_z=NormalDist().inv_cdf(1.0 - s.run_significance),
         score_degraded=s.score_degraded, score_down=s.score_down, min_reporter_share=s.min_reporter_share,
-        min_volume_degraded=s.min_volume_degraded, min_reporters_degraded=s.min_reporters_degraded,
-        min_ratio_degraded=s.min_ratio_degraded, min_volume_down=s.min_volume_down,
+        min_reporters_degraded=s.min_reporters_degraded, min_ratio_degraded=s.min_ratio_degraded,
+        incident_excess=s.incident_excess,
+        excess_decay=max(0.0, 1.0 - s.bucket_seconds / s.excess_window_seconds),
+        excess_gain=min(1.0, s.excess_window_seconds / s.bucket_seconds),
         min_reporters_down=s.min_reporters_down, min_ratio_down=s.min_ratio_down,
         down_confirm_buckets=s.down_confirm_buckets, down_release_buckets=s.down_release_buckets,
         recover_buckets=s.recover_buckets, recover_ratio=s.recover_ratio,
@@ -130,6 +150,7 @@ def limits_of(s: DetectorSettings) -> Limits:
         warmup_buckets=warmup_buckets,
         learn_below_score=s.learn_below_score, learn_below_cusum=0.5 * s.cusum_degraded,
         relearn_buckets=s.relearn_after_days * s.buckets_per_day,
+        learn_clip_sd=s.learn_clip_sd,
         rate_level=rate_level, rate_hod=rate_hod, rate_dow=rate_dow, rate_dispersion=rate_dispersion,
         prior_buckets=prior_buckets, hod_prior_buckets=hod_prior_buckets, dow_prior_buckets=dow_prior_buckets,
         hod_after_buckets=per_hour, dow_after_buckets=s.buckets_per_day,

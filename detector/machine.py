@@ -33,6 +33,7 @@ from detector.state import (
     CUSUM,
     DETECTED,
     DOWN_RUN,
+    EXCESS,
     FAST_EXP,
     FAST_OBS,
     LAST_BUCKET,
@@ -65,6 +66,7 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
     lim = limits[0]
     score_degraded, cusum_degraded = lim.score_degraded, lim.cusum_degraded
     probe_share, probe_confirm = lim.probe_failing_share, lim.probe_confirm_buckets
+    decay, gain = lim.excess_decay, lim.excess_gain
     for i in range(rows.shape[1]):
         s = 1.0 - p[i]
         score[i] = s
@@ -72,6 +74,7 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
         alarm_before[i] = before
         if has_stale and stale[i]:
             continue
+        rows[EXCESS, i] = rows[EXCESS, i] * decay + (observed[i] - expected[i]) * gain
         level = cusum.advance(rows, i, bucket, observed[i], expected[i], reporters[i], log_slope[i],
                               log_shrink[i], size[i], cold[i], before > UP)
         if has_probes:
@@ -107,13 +110,13 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
     ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
     crowd_degraded = (run_rep >= limits.min_reporter_share * run_obs
-                      and run_obs >= limits.min_volume_degraded and run_rep >= limits.min_reporters_degraded
-                      and ratio >= limits.min_ratio_degraded)
-    crowd_down = (crowd_degraded and run_obs >= limits.min_volume_down
-                  and run_rep >= limits.min_reporters_down and ratio >= limits.min_ratio_down)
+                      and run_rep >= limits.min_reporters_degraded and ratio >= limits.min_ratio_degraded
+                      and rows[EXCESS, i] >= limits.incident_excess)
+    crowd_down = crowd_degraded and run_rep >= limits.min_reporters_down and ratio >= limits.min_ratio_down
     in_alarm = before > UP
+    designed = ratio >= limits.cusum_ratio or rows[SEEN, i] >= limits.young_buckets
     sustained = level >= limits.cusum_degraded and (
-        in_alarm or cusum.run_significant(rows, i, e, size, limits))
+        in_alarm or (designed and cusum.run_significant(rows, i, e, size, limits)))
     evidence = crowd_degraded and (s >= limits.score_degraded or sustained)
     evidence_down = crowd_down and (s >= limits.score_down or (sustained and level >= limits.cusum_down))
     evidence = evidence or outside

@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from detector import baseline, cusum, machine
-from detector.dispersion import over_dispersion, variance
+from detector.dispersion import learned_dispersion, variance, young_dispersion
 from detector.jit import compiled, maximum
 from detector.scoring import MIN_MEAN
 from detector.state import DISP_DEN, DISP_NUM, SEEN
@@ -36,20 +36,24 @@ def before_tails(rows: np.ndarray, hour: int, weekday: int, reports: np.ndarray,
     """
     lim = limits[0]
     max_dispersion, hod_prior = lim.max_dispersion, lim.hod_prior_buckets
-    young_dispersion, young_buckets = lim.young_profile_dispersion, lim.young_buckets
+    young_profile, young_buckets = lim.young_profile_dispersion, lim.young_buckets
+    prior, prior_buckets = lim.dispersion_prior, lim.dispersion_prior_buckets
+    after, memory = lim.dispersion_after_buckets, lim.dispersion_memory_buckets
     ratio, shift = lim.cusum_ratio, lim.cusum_min_shift
     young = False
     for i in range(rows.shape[1]):
         d, w, e = baseline.seasonal(rows, i, hour, weekday)
         x = reports[i] + posts[i]
         m = maximum(e, MIN_MEAN)
-        r = over_dispersion(rows[DISP_NUM, i], rows[DISP_DEN, i], rows[SEEN, i], max_dispersion,
-                            young_dispersion, hod_prior)
+        seen = rows[SEEN, i]
+        r = learned_dispersion(rows[DISP_NUM, i], rows[DISP_DEN, i], seen, max_dispersion, prior,
+                               prior_buckets, after, memory)
+        r += young_dispersion(seen, young_profile, hod_prior)
         v = variance(m, r)
         daily[i], weekly[i], expected[i], observed[i], mu[i], dispersion[i], var[i] = d, w, e, x, m, r, v
         negative_z[i] = (e - (x - 0.5)) / math.sqrt(v)
         size[i], slope_of[i], shrink_of[i] = cusum.increment_terms(m, v, ratio, shift)
-        if rows[SEEN, i] < young_buckets:
+        if seen < young_buckets:
             young = True
     return young
 
@@ -57,10 +61,10 @@ def before_tails(rows: np.ndarray, hour: int, weekday: int, reports: np.ndarray,
 @compiled
 def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.ndarray,
                 reporters: np.ndarray, posts: np.ndarray, p: np.ndarray, log_slope: np.ndarray,
-                log_shrink: np.ndarray, size: np.ndarray, daily: np.ndarray, weekly: np.ndarray,
-                hour: int, weekday: int, young: bool, probe_failed: np.ndarray, probe_checks: np.ndarray,
-                has_probes: bool, official: np.ndarray, has_official: bool, stale: np.ndarray,
-                has_stale: bool, limits: np.ndarray, score: np.ndarray, status: np.ndarray,
+                log_shrink: np.ndarray, size: np.ndarray, variance_of: np.ndarray, daily: np.ndarray,
+                weekly: np.ndarray, hour: int, weekday: int, young: bool, probe_failed: np.ndarray,
+                probe_checks: np.ndarray, has_probes: bool, official: np.ndarray, has_official: bool,
+                stale: np.ndarray, has_stale: bool, limits: np.ndarray, score: np.ndarray, status: np.ndarray,
                 alarm_before: np.ndarray, changed: np.ndarray) -> int:
     """Score, CUSUM, state machine, learning and shown status of every service; returns how many
     services' alarm opened or closed an incident, their indices first in ``changed``."""
@@ -77,7 +81,9 @@ def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected:
     learning = np.empty(n)
     baseline.learn_mask(rows, score, cold, stale, has_stale, alarm_before, limits, learning)
     if young:
-        baseline.learn_young(rows, hour, weekday, observed, posts, expected, daily, weekly, learning, limits)
+        baseline.learn_young(rows, hour, weekday, observed, posts, expected, variance_of, daily, weekly,
+                             learning, limits)
     else:
-        baseline.learn(rows, hour, weekday, observed, posts, expected, daily, weekly, learning, limits)
+        baseline.learn(rows, hour, weekday, observed, posts, expected, variance_of, daily, weekly, learning,
+                       limits)
     return machine.show(rows, bucket, cold, stale, has_stale, alarm_before, status, changed)

@@ -30,7 +30,15 @@ class DetectorSettings:
     """Memory of the over-dispersion estimate (negative binomial: var = mu + r * mu**2)."""
     max_dispersion: float = 2.0
     """Upper bound on r; it keeps one burst from making a service unscorable."""
-    young_profile_dispersion: float = 2.0
+    dispersion_prior: float = 0.25
+    """The over-dispersion r assumed before a service's own spread is known (real crowd counts are
+    over-dispersed: bursts of news, weekday moods) ..."""
+    dispersion_prior_days: float = 1.0
+    """... worth this many days of the service's own buckets in the shrunk estimate ..."""
+    dispersion_after_seconds: float = 3600.0
+    """... which learns only after this much history (before it, residuals are against a level that is
+    still finding its scale)."""
+    young_profile_dispersion: float = 0.25
     """Extra over-dispersion while the hour-of-day profile is young: r grows by this times the share of
     the flat prior still in the hour's factor (a half after one day, a third after two)."""
 
@@ -40,6 +48,12 @@ class DetectorSettings:
     """How many days of history the prior is worth (its weight in the running average: ten minutes)."""
     post_share: float = 0.3
     """Share of the prior that is expected from social posts rather than user reports."""
+    learn_clip_sd: float = 3.0
+    """A bucket moves the baseline by at most this many standard deviations of its count above or below
+    expected, outside an alarm and from the second hour on (a Huber-type robust running mean, as in
+    robust Holt-Winters): a burst in a service's first hours, which are learned from even when
+    surprising, does not become its normal, and a rise too small to be an incident is learned slowly
+    instead of never."""
     warmup_days: float = 1.0
     """History needed before a service gets a verdict other than `unknown`."""
     full_confidence_days: float = 7.0
@@ -71,10 +85,12 @@ class DetectorSettings:
     """Observed must be at least this multiple of expected for any alarm."""
     min_ratio_down: float = 3.0
     """Observed must be at least this multiple of expected for `down`."""
-    min_volume_degraded: float = 3.0
-    """Reports + posts since the rise began needed for `degraded`."""
-    min_volume_down: float = 10.0
-    """Reports + posts since the rise began needed for `down`."""
+    incident_excess: float = 30.0
+    """The absolute size of a rise that any alarm needs: at least this many reports + posts above
+    expected per ``excess_window_seconds`` (an exponentially weighted sum that equals the plain sum over
+    the window in a steady state, at any bucket width) ..."""
+    excess_window_seconds: float = 900.0
+    """... the window of that sum (15 minutes)."""
     min_reporters_degraded: float = 3.0
     """Distinct reporters (summed per bucket) since the rise began needed for `degraded`."""
     min_reporters_down: float = 8.0
@@ -141,6 +157,11 @@ def detector_settings(**overrides: Any) -> DetectorSettings:
         raise InputError("need 0 < cusum_degraded <= cusum_down")
     if not 0 < settings.run_significance < 1:
         raise InputError("run_significance must be between 0 and 1")
+    if not settings.excess_window_seconds > 0 or settings.incident_excess < 0:
+        raise InputError("need excess_window_seconds > 0 and incident_excess >= 0")
+    if settings.dispersion_prior < 0 or settings.dispersion_prior_days < 0 or \
+            settings.dispersion_after_seconds < 0:
+        raise InputError("dispersion_prior, dispersion_prior_days and dispersion_after_seconds must be >= 0")
     if settings.cusum_ratio <= 1:
         raise InputError("cusum_ratio must be above 1")
     return settings

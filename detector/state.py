@@ -22,7 +22,8 @@ from detector.settings import DetectorSettings
 from downwatch.errors import InputError
 
 HOURS, WEEKDAYS = 24, 7
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2: ``excess`` (the windowed count above expected) added."""
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
 
@@ -46,6 +47,8 @@ class DetectorState:
     run_obs: np.ndarray
     run_exp: np.ndarray
     run_reporters: np.ndarray
+    excess: np.ndarray
+    """Reports + posts above expected over the last ``excess_window_seconds`` (exponentially weighted)."""
     fast_obs: np.ndarray
     fast_exp: np.ndarray
     alarm: np.ndarray
@@ -147,6 +150,7 @@ LEVEL, HOD, DOW, HOD_SUM, DOW_SUM = ROW["level"], ROW["hod"], ROW["dow"], ROW["h
 DISP_NUM, DISP_DEN, POST_SHARE, SEEN = ROW["disp_num"], ROW["disp_den"], ROW["post_share"], ROW["seen"]
 CUSUM, RUN_START, RUN_OBS, RUN_EXP = ROW["cusum"], ROW["run_start"], ROW["run_obs"], ROW["run_exp"]
 RUN_REPORTERS, FAST_OBS, FAST_EXP = ROW["run_reporters"], ROW["fast_obs"], ROW["fast_exp"]
+EXCESS = ROW["excess"]
 ALARM, DOWN_RUN, RELEASE_RUN, CALM_RUN = ROW["alarm"], ROW["down_run"], ROW["release_run"], ROW["calm_run"]
 CALM_START, ALARM_AGE = ROW["calm_start"], ROW["alarm_age"]
 PROBE_RUN, STATUS = ROW["probe_run"], ROW["status"]

@@ -1,5 +1,6 @@
-"""A sustained rise alone (CUSUM, no single surprising bucket) must be significant over its whole run:
-on a young service whose afternoon level is still uncertain, twice the usual volume is not an outage."""
+"""A sustained rise alone (CUSUM, no single surprising bucket) must be significant over its whole run
+and, while the service is young, as large as the rise the CUSUM is designed for (``cusum_ratio``): on a
+young service whose afternoon level is still uncertain, twice the usual volume is not an outage."""
 
 from __future__ import annotations
 
@@ -25,8 +26,12 @@ def test_a_doubled_afternoon_on_a_young_service_stays_up() -> None:
     assert set(afternoon_rise(2.2)) == {"up"}
 
 
-def test_the_same_rise_alarms_when_any_run_total_counts_as_significant() -> None:
-    assert "degraded" in afternoon_rise(2.2, run_significance=1.0 - 1e-9)
+def test_the_same_rise_alarms_when_the_cusum_is_designed_for_a_doubling() -> None:
+    assert "degraded" in afternoon_rise(2.2, cusum_ratio=2.0)
+
+
+def test_a_doubling_the_cusum_is_designed_for_still_needs_a_significant_run() -> None:
+    assert set(afternoon_rise(2.2, cusum_ratio=2.0, run_significance=1e-12)) == {"up"}
 
 
 def test_a_large_sustained_rise_still_alarms_on_a_young_service() -> None:

@@ -1,0 +1,93 @@
+"""The incident rule: a rise is an incident only when it is both surprising and large in absolute terms
+(``incident_excess`` reports + posts above expected per 15 minutes), at any bucket width, from a cold
+start: a 5x rise above 30 reports a bucket is caught after six hours of history, a quiet service's
+first few reports and a ten-identity flood of it are not outages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from detector.inputs import BucketObservation
+from detector.live import LiveDetector
+from detector.settings import DetectorSettings, detector_settings
+from downwatch.errors import InputError
+
+START = datetime(2025, 3, 3, tzinfo=UTC)
+
+
+class Series:
+    """One service fed bucket by bucket at a given width."""
+
+    def __init__(self, bucket_seconds: int, warmup_days: float = 0.25) -> None:
+        self.width = timedelta(seconds=bucket_seconds)
+        self.detector = LiveDetector(["svc"], DetectorSettings(bucket_seconds=bucket_seconds,
+                                                               warmup_days=warmup_days))
+        self.at = START
+        self.opened = 0
+
+    def feed(self, count: float, reporters: float | None = None) -> str:
+        obs = BucketObservation("svc", self.at, reports=count, reporters=reporters)
+        tick = self.detector.update(self.at, {"svc": obs}, now=self.at)
+        self.opened += len(tick.opened)
+        self.at += self.width
+        return self.detector.verdict("svc").status.value
+
+    def history(self, hours: float, per_bucket: float, seed: int = 1) -> list[str]:
+        rng = np.random.default_rng(seed)
+        buckets = int(hours * 3600 / self.width.total_seconds())
+        return [self.feed(float(rng.poisson(per_bucket))) for _ in range(buckets)]
+
+
+def test_a_five_fold_rise_above_thirty_a_bucket_is_caught_after_six_hours_of_history() -> None:
+    series = Series(900)
+    series.history(6.5, 30.0)
+    assert series.detector.verdict("svc").status.value == "up"
+    rising = [series.feed(150.0) for _ in range(4)]
+    assert rising[0] in ("degraded", "down") or rising[1] in ("degraded", "down")
+    assert series.opened == 1
+
+
+def test_a_quiet_services_first_reports_are_not_an_outage() -> None:
+    series = Series(900)
+    assert set(series.history(6.5, 0.05)) <= {"unknown", "up"}
+    statuses = [series.feed(n) for n in (2.0, 3.0, 2.0, 0.0, 1.0)]
+    assert set(statuses) == {"up"} and series.opened == 0
+
+
+def test_ten_identities_flooding_a_quiet_service_are_not_an_outage() -> None:
+    series = Series(60, warmup_days=1.0)
+    series.history(26, 0.02)
+    statuses = [series.feed(10.0, reporters=10.0)] + [series.feed(0.0) for _ in range(5)]
+    assert set(statuses) == {"up"} and series.opened == 0
+
+
+@pytest.mark.parametrize("bucket_seconds", [60, 300, 900])
+def test_the_absolute_size_means_the_same_at_every_bucket_width(bucket_seconds: int) -> None:
+    """A steady 45 extra reports per 15 minutes for an hour is an incident at every width, 18 extra
+    is not (on a quiet service, where both are surprising)."""
+    per_bucket = bucket_seconds / 900.0
+    outcomes = []
+    for extra in (18.0, 45.0):
+        series = Series(bucket_seconds, warmup_days=1.0)
+        series.history(26, 1.0 * per_bucket)
+        for _ in range(int(3600 / bucket_seconds)):
+            series.feed(1.0 * per_bucket + extra * per_bucket)
+        outcomes.append(series.opened)
+    assert outcomes == [0, 1]
+
+
+def test_incident_excess_zero_lets_a_small_surprising_rise_alarm() -> None:
+    series = Series(900)
+    series.detector = LiveDetector(["svc"], detector_settings(bucket_seconds=900, warmup_days=0.25,
+                                                              incident_excess=0.0))
+    series.history(6.5, 0.05)
+    statuses = [series.feed(n, reporters=n) for n in (6.0, 8.0, 8.0)]
+    assert "degraded" in statuses
+
+
+def test_a_bad_excess_window_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="excess_window_seconds"):
+        detector_settings(excess_window_seconds=0.0)
