@@ -135,17 +135,18 @@ class VerdictBoard:
                 raise ValueError(f"verdict for {slug!r} has no valid status: {verdict.get('status')!r}")
             if slug in self._services:
                 merged[slug] = {**verdict, "service": slug}
-        return self._swap(merged, at)
+        return self._swap(merged, at, touched=[slug for slug in verdicts if slug in self._services])
 
     def put_service(self, service: Service, at: datetime) -> None:
         """Add or replace a catalog entry (an admin edit)."""
         self._services[service.slug] = service
         self._swap(dict(self._verdicts), at)
 
-    def _swap(self, verdicts: dict[str, dict[str, Any]], at: datetime) -> list[BoardEvent]:
+    def _swap(self, verdicts: dict[str, dict[str, Any]], at: datetime,
+              touched: Iterable[str] | None = None) -> list[BoardEvent]:
         previous = self._verdicts
         self._verdicts = verdicts
-        changed = self._rebuild(at)
+        changed = self._rebuild(at, touched)
         events = []
         for slug in changed:
             old_status = previous.get(slug, {}).get("status")
@@ -159,10 +160,21 @@ class VerdictBoard:
                 subscriber.offer(event)
         return events
 
-    def _rebuild(self, at: datetime) -> list[str]:
+    def _rebuild(self, at: datetime, touched: Iterable[str] | None = None) -> list[str]:
+        """Re-serialise the verdicts of ``touched`` (default: every service); return the changed ones.
+
+        Only the touched services' bodies can have changed, so at 33,000 services a partition's
+        update re-serialises its own services, not the whole catalog.
+        """
         changed = []
-        answers: dict[str, Representation] = {}
-        for slug, service in self._services.items():
+        if touched is None:
+            answers: dict[str, Representation] = {}
+            todo: Iterable[str] = self._services
+        else:
+            answers = dict(self._answers)
+            todo = touched
+        for slug in todo:
+            service = self._services[slug]
             verdict = self._verdicts.setdefault(slug, unknown_verdict(slug, NO_VERDICT_YET))
             body = orjson.dumps({**verdict, "name": service.name}, option=JSON_OPTIONS)
             old = self._answers.get(slug)

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -56,7 +57,12 @@ def nats_server() -> Iterator[str]:
         yield given
         return
     with LocalNats() as server:
-        yield server.url
+        try:
+            yield server.url
+        finally:
+            log = server.root / "server.log"
+            if log.exists():
+                (Path(tempfile.gettempdir()) / "downwatch-nats-bench.log").write_bytes(log.read_bytes())
 
 
 def environment(dsn: str, nats_url: str, **settings: str) -> dict[str, str]:

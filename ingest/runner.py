@@ -4,6 +4,13 @@ The signals of a batch and the cursor after it commit in one transaction, so a k
 loses nothing (the uncommitted batch is fetched again from the old cursor) and doubles nothing
 (signals are unique on source + external id). A batch the store refused is kept and stored again
 before anything new is fetched, because a stream cannot always be asked for it twice.
+
+With ``publish`` (an ingest role under NATS, ``downwatch.runtime.roles``) the signals go to the
+stream instead, and the cursor is saved only once JetStream acknowledged all of them: a kill before
+that publishes the batch again, which JetStream and the store's keys both count once.
+
+The processes that run runners are composed in ``downwatch.runtime`` (`downwatch serve`, and
+`downwatch serve --role ingest [--only NAME ...]` for sources alone).
 """
 
 from __future__ import annotations
@@ -11,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
 import asyncpg
 
+from downwatch.errors import StoreUnavailable
 from downwatch.records import Observation, Signal
 from downwatch.store.cursors import load_cursor, save_cursor
 from downwatch.store.health import read_health, record_error, record_success
@@ -27,6 +35,11 @@ from ingest.sources.base import Cursor, FetchResult, Source, UpstreamError
 
 log = logging.getLogger(__name__)
 PAUSED_CHECK_SECONDS = 5.0
+
+
+Publish = Callable[[Sequence[Signal]], Awaitable[int]]
+"""Publishes a batch of signals durably elsewhere; returns how many were new (raises when not all
+were acknowledged)."""
 
 
 class SignalPipeline(Protocol):
@@ -64,8 +77,10 @@ def lag_seconds(observations: Sequence[Observation], now: datetime) -> float | N
 
 class SourceRunner:
     def __init__(self, source: Source, pipeline: SignalPipeline, pool: asyncpg.Pool, *,
-                 backoff: Backoff | None = None, bucket_seconds: int = 60) -> None:
+                 backoff: Backoff | None = None, bucket_seconds: int = 60,
+                 publish: Publish | None = None) -> None:
         self.source = source
+        self._publish = publish
         self._pipeline = pipeline
         self._pool = pool
         self._backoff = backoff or Backoff()
@@ -86,6 +101,12 @@ class SourceRunner:
         return Batch(result.cursor, result.more, parsed.observations, signals, list(parsed.skipped))
 
     async def _store(self, batch: Batch) -> int:
+        if self._publish is not None:
+            stored = await self._publish(batch.signals) if batch.signals else 0
+            async with self._pool.acquire() as conn:
+                await save_cursor(conn, self.source.name, batch.cursor)
+            self._cursor = batch.cursor
+            return stored
         async with self._pool.acquire() as conn, conn.transaction():
             stored = await insert_signals(conn, batch.signals, bucket_seconds=self._bucket_seconds)
             await save_cursor(conn, self.source.name, batch.cursor)
@@ -139,7 +160,7 @@ class SourceRunner:
                 log.warning("source %s: %s (%s; retry %d in %.1f s)", self.source.name, exc,
                             type(exc).__name__, attempt, wait)
                 await self._note_failure(f"{type(exc).__name__}: {exc}")
-            except (asyncpg.PostgresError, OSError) as exc:
+            except (asyncpg.PostgresError, OSError, StoreUnavailable) as exc:
                 attempt += 1
                 wait = self._backoff.delay(attempt)
                 log.warning("source %s: store unavailable (%s); retry %d in %.1f s",
@@ -173,59 +194,3 @@ async def run_sources(runners: Sequence[SourceRunner], stop: asyncio.Event) -> N
     finally:
         for runner in runners:
             await runner.close()
-
-
-async def _main(config: str | None, only: list[str]) -> None:
-    import signal
-
-    from downwatch.catalog import load_catalog
-    from downwatch.config import load_settings
-    from downwatch.errors import ConfigError
-    from downwatch.store.pool import create_pool
-    from ingest.sources.registry import build_sources
-    from ingest.sources.routing import default_pipeline
-
-    settings = load_settings(config)
-    if not settings.database_url:
-        raise ConfigError("DATABASE_URL is not set; the ingester needs the store")
-    if not settings.hash_key:
-        raise ConfigError("hash_key (DOWNWATCH_HASH_KEY) is not set; authors are stored only as keyed hashes")
-    catalog = load_catalog(settings.catalog_path)
-    sources = [s for s in build_sources(settings, catalog) if not only or s.name in only]
-    if not sources:
-        raise ConfigError("no source to run; configure [sources.NAME] tables (see ingest/README.md)")
-    pipeline = default_pipeline(catalog, settings.hash_key)
-    pool = await create_pool(settings.database_url, min_size=1, max_size=max(2, len(sources) + 1))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        runners = [SourceRunner(s, pipeline, pool, bucket_seconds=settings.bucket_seconds) for s in sources]
-        await run_sources(runners, stop)
-    finally:
-        await pool.close()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m ingest.runner [--config FILE] [--only NAME ...]``: run sources into the store."""
-    import argparse
-    import sys
-
-    from downwatch.errors import DownwatchError
-
-    parser = argparse.ArgumentParser(prog="python -m ingest.runner", description=main.__doc__)
-    parser.add_argument("--config", metavar="FILE")
-    parser.add_argument("--only", nargs="*", default=[], metavar="NAME", help="run only these sources")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        asyncio.run(_main(args.config, args.only))
-    except DownwatchError as exc:
-        sys.stderr.write(f"ingest: error: {exc.detail}\n")
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -2,8 +2,9 @@
 
 The lock lives as long as the worker's lock connection: a worker killed with ``kill -9`` (or cut off
 from the server) loses it at once and another worker can take the partition over, so two workers
-never score the same services into the store. Incident ids are striped by partition so workers
-never allocate the same id.
+never score the same services into the store. Each worker also holds a lock of its own id, so the
+live workers can be counted (each takes its fair share of the partitions). Incident ids are
+striped by partition so workers never allocate the same id.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncpg
 
 LOCK_NAMESPACE = 0x0D0E  # the first key of pg_advisory_lock(int, int): "downwatch detector partitions"
+WORKER_NAMESPACE = 0x0D0F  # a live detector worker holds (WORKER_NAMESPACE, its id) while it runs
 INCIDENT_ID_STRIDE = 1 << 40
 
 TRY_LOCK = "SELECT pg_try_advisory_lock($1::int, $2::int)"
@@ -18,6 +20,11 @@ UNLOCK = "SELECT pg_advisory_unlock($1::int, $2::int)"
 HELD = """
 SELECT objid::int FROM pg_locks
 WHERE locktype = 'advisory' AND classid = $1::int AND objsubid = 2 AND pid = pg_backend_pid() AND granted
+"""
+LIVE_WORKERS = """
+SELECT count(*) FROM pg_locks
+WHERE locktype = 'advisory' AND classid = $1::int AND objsubid = 2 AND granted
+  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 """
 NEXT_ID_IN = """
 SELECT coalesce(max(id) + 1, $1::bigint) FROM incidents WHERE id >= $1::bigint AND id < $2::bigint
@@ -36,6 +43,16 @@ async def unlock_partition(conn: asyncpg.Connection, partition: int) -> None:
 async def held_partitions(conn: asyncpg.Connection) -> set[int]:
     """The partitions this session holds (asked of the server, so a lost session shows as none)."""
     return {row[0] for row in await conn.fetch(HELD, LOCK_NAMESPACE)}
+
+
+async def register_worker(conn: asyncpg.Connection, worker_id: int) -> None:
+    """Count this session among the live workers until it ends (``live_workers``)."""
+    await conn.fetchval(TRY_LOCK, WORKER_NAMESPACE, worker_id)
+
+
+async def live_workers(conn: asyncpg.Connection) -> int:
+    """How many detector workers hold a session on this database now (a killed one drops out at once)."""
+    return int(await conn.fetchval(LIVE_WORKERS, WORKER_NAMESPACE))
 
 
 def incident_id_range(partition: int) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """Nothing lost, nothing doubled: the ingester is SIGKILLed mid-stream and restarted.
 
-The runner runs as its own process (``python -m ingest.runner``) against a fake Jetstream serving
+The runner runs as its own process (``downwatch serve --role ingest``) against a fake Jetstream serving
 a fixed stream and a real PostgreSQL; the test counts signals and per-bucket counts afterwards.
 """
 
@@ -52,7 +52,8 @@ async def stored(dsn: str) -> tuple[list[str], int]:
 
 def start_runner(config: Path, dsn: str, log: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": dsn, "DOWNWATCH_HASH_KEY": HASH_KEY}
-    return subprocess.Popen([sys.executable, "-m", "ingest.runner", "--config", str(config)],
+    return subprocess.Popen([sys.executable, "-m", "downwatch", "--config", str(config), "serve", "--role",
+                             "ingest", "--port", "0"],
                             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 

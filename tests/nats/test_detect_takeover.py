@@ -20,7 +20,8 @@ from downwatch.store.detector_lock import LOCK_NAMESPACE
 from tests.nats.processes import RoleProcess, role_environment
 
 SERVICES = ("adyen", "akamai")  # one in each of the two partitions
-HELD = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted"
+HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 300) -> Any:

@@ -82,17 +82,17 @@ async def connect(settings: Settings, *, name: str = "downwatch") -> Bus:
     async def on_error(exc: Exception) -> None:
         text = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         if text != health.last_error:
-            log.warning("NATS: %s", text)
+            log.warning("NATS (%s): %s", name, text)
         health.last_error = text
 
     async def on_disconnect() -> None:
         if health.connected:
-            log.warning("NATS: disconnected; reconnecting in the background")
+            log.warning("NATS (%s): disconnected; reconnecting in the background", name)
             health.disconnects += 1
         health.connected, health.changed_at = False, datetime.now(UTC)
 
     async def on_reconnect() -> None:
-        log.warning("NATS: reconnected")
+        log.warning("NATS (%s): reconnected", name)
         health.connected, health.changed_at = True, datetime.now(UTC)
         health.reconnects += 1
 

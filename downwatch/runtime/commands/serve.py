@@ -34,6 +34,8 @@ def register(sub: Any) -> None:
     parser.add_argument("--role", choices=("all", "api", "ingest", "detect", "write"), default="all",
                         help="which part to run (default all: everything in this process, no NATS); the "
                              "others need NATS_URL and run one part each (see docs/deploy.md)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="SOURCE",
+                        help="with --role ingest: run only these configured sources")
     parser.set_defaults(run=run)
 
 
@@ -63,12 +65,14 @@ def run(args: argparse.Namespace) -> int:
     from downwatch.runtime.service import build_app
     from downwatch.store.pool import describe_dsn
 
+    if args.only and args.role != "ingest":
+        raise ConfigError("--only is for --role ingest")
     if args.role != "all":
         if args.no_sources or args.follower:
             raise ConfigError("--no-sources and --follower are for --role all; a role runs one part only")
         from downwatch.runtime.roles.apps import role_app
 
-        app = role_app(settings, args.role)
+        app = role_app(settings, args.role, only=args.only)
     else:
         app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)
     try:

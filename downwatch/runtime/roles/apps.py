@@ -6,6 +6,8 @@ connections) with the NATS connection as its report sink and the role's work in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
 from api.app import create_app
@@ -14,6 +16,7 @@ from downwatch.config import Settings
 from downwatch.errors import ConfigError
 from downwatch.runtime.roles.bus_context import bus_context
 from downwatch.runtime.roles.detect import detect_context
+from downwatch.runtime.roles.ingest import sources_context
 from downwatch.runtime.roles.verdict_watch import flag_stale, verdict_watch_context
 from downwatch.runtime.roles.write import writer_context
 from downwatch.runtime.wiring import CleanupContext
@@ -21,22 +24,30 @@ from downwatch.runtime.wiring import CleanupContext
 ROLES = ("api", "ingest", "detect", "write")
 
 
-def role_app(settings: Settings, role: str) -> web.Application:
+def role_app(settings: Settings, role: str, *, only: Sequence[str] = ()) -> web.Application:
+    """The app of ``serve --role ROLE``; ``only`` limits an ingest role to those sources.
+
+    Every role needs NATS except ``ingest``, which without it stores straight into PostgreSQL.
+    """
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}; choose one of {', '.join(ROLES)} or all")
+    if only and role != "ingest":
+        raise ConfigError("--only is for --role ingest")
+    catalog = load_catalog(settings.catalog_path)
+    if role == "ingest":
+        sink = bus_context(role) if settings.nats_url else None
+        return create_app(settings, catalog=catalog, report_sink=sink,
+                          background=[sources_context(settings, catalog, only)])
     if not settings.nats_url:
         raise ConfigError(f"`serve --role {role}` needs NATS_URL (a nats-server with JetStream); "
                           "without NATS run `serve` (role all)")
-    catalog = load_catalog(settings.catalog_path)
     background: list[CleanupContext] = []
     if role == "api":
         background.append(verdict_watch_context())
     elif role == "write":
         background.append(writer_context())
-    elif role == "detect":
-        background.append(detect_context())
     else:
-        raise ConfigError(f"role {role} is not available yet")
+        background.append(detect_context())
     app = create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)
     if role == "api":
         app.on_response_prepare.append(flag_stale)

@@ -1,9 +1,10 @@
 """The detect role: workers that each own whole partitions and score them each tick.
 
 Ownership is a PostgreSQL advisory lock per partition (``downwatch.store.detector_lock``) held on the
-worker's own connection: a worker takes free partitions up to ``detector_max_partitions``; one that
-is killed (``kill -9``) loses its locks with its connection, and any other worker takes them over on
-its next tick, restoring each partition from its checkpoint in the store. Because the checkpoint is
+worker's own connection: a worker takes free partitions up to its fair share among the live workers
+(and ``detector_max_partitions``), giving one back per tick when a worker joins; one that is killed
+(``kill -9``) loses its locks with its connection, and the others take them over on their next tick,
+restoring each partition from its checkpoint in the store. Because the checkpoint is
 written in the same transaction as the tick's scores, a replacement scores exactly the buckets that
 were not durably scored — none lost, none counted twice.
 
@@ -17,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,11 +38,19 @@ from downwatch.runtime.roles.partition_ticker import PartitionTicker
 from downwatch.runtime.roles.verdict_chunks import encode_chunks
 from downwatch.runtime.supervision import DetectorHealth, one_line
 from downwatch.runtime.wiring import CleanupContext, every, task_context
-from downwatch.store.detector_lock import held_partitions, try_lock_partition
+from downwatch.store.detector_lock import (
+    held_partitions,
+    live_workers,
+    register_worker,
+    try_lock_partition,
+    unlock_partition,
+)
 from downwatch.store.pool import connect
 from downwatch.store.services import read_admin_slugs
 
 log = logging.getLogger(__name__)
+
+STARTUP_TICKS = 5
 
 
 @dataclass(slots=True)
@@ -49,7 +60,10 @@ class DetectState:
     owned: dict[int, DetectorHealth] = field(default_factory=dict)
     watermark: datetime | None = None
     takeovers: int = 0
+    released: int = 0
     lost: int = 0
+    taken_at: dict[int, datetime] = field(default_factory=dict)
+    """When each owned partition was taken; its health's first restore says when it was rebuilt."""
     last_error: str | None = None
     published_chunks: int = 0
 
@@ -73,10 +87,17 @@ class DetectWorker:
         self.started_at = self._clock.now()
         self._grace = timedelta(seconds=settings.tick_seconds)
 
+        self.worker_id = secrets.randbits(31)
+        self.live = 1
+        self.ticks = 0
+
     @property
     def capacity(self) -> int:
+        """This worker's fair share of the partitions among the live workers (and at most the limit)."""
+        partitions = self._settings.nats_partitions
+        share = math.ceil(partitions / max(1, self.live))
         limit = self._settings.detector_max_partitions
-        return self._settings.nats_partitions if limit == 0 else min(limit, self._settings.nats_partitions)
+        return share if limit == 0 else min(limit, share)
 
     async def _locks(self) -> asyncpg.Connection:
         if self._lock_conn is None or self._lock_conn.is_closed():
@@ -86,18 +107,31 @@ class DetectWorker:
                 self.tickers.clear()
             assert self._settings.database_url
             self._lock_conn = await connect(self._settings.database_url)
+            await register_worker(self._lock_conn, self.worker_id)
         return self._lock_conn
 
     async def claim(self) -> None:
-        """Drop partitions whose lock is gone; take free ones up to the capacity."""
+        """Drop partitions whose lock is gone; give one back when over the fair share (a worker joined);
+        take free ones up to it (a worker died or none owned them)."""
         conn = await self._locks()
         held = await held_partitions(conn)
+        self.live = await live_workers(conn)
         for partition in [p for p in self.tickers if p not in held]:
             log.warning("detect: partition %d is no longer ours", partition)
             del self.tickers[partition]
             self.state.lost += 1
+        if len(self.tickers) > self.capacity:
+            partition = max(self.tickers)
+            del self.tickers[partition]
+            await unlock_partition(conn, partition)
+            self.state.released += 1
+            log.info("detect: gave partition %d back (%d live workers)", partition, self.live)
+        # Workers starting together settle their shares gradually: one new partition a tick at first.
+        room = self.capacity - len(self.tickers)
+        if self.ticks < STARTUP_TICKS:
+            room = min(room, 1)
         for partition in range(self._settings.nats_partitions):
-            if len(self.tickers) >= self.capacity:
+            if room <= 0:
                 break
             if partition in self.tickers or not await try_lock_partition(conn, partition):
                 continue
@@ -108,7 +142,9 @@ class DetectWorker:
                                                            started_at=self.started_at))
             ticker.begin_at(self.started_at)
             self.tickers[partition] = ticker
+            self.state.taken_at[partition] = self._clock.now()
             self.state.takeovers += 1
+            room -= 1
             log.info("detect: took partition %d (%d services)", partition, len(ticker.services))
         self.state.owned = {p: t.health for p, t in self.tickers.items()}
 
@@ -121,6 +157,7 @@ class DetectWorker:
 
     async def tick(self) -> None:
         now = self._clock.now()
+        self.ticks += 1
         try:
             await self.claim()
             services = [*self._catalog_services, *await read_admin_slugs(self._pool)]
@@ -156,19 +193,23 @@ class DetectWorker:
 
     def check(self) -> tuple[bool, dict[str, Any]]:
         now = self._clock.now()
-        partitions = {str(p): {"ok": h.check(now)[0], "last_scored_bucket":
-                               h.last_scored_bucket.isoformat() if h.last_scored_bucket else None}
+        partitions = {str(p): {"ok": h.check(now)[0], "restored": h.restores_total > 0,
+                               "taken_at": self.state.taken_at[p].isoformat() if p in self.state.taken_at
+                               else None,
+                               "last_scored_bucket": h.last_scored_bucket.isoformat()
+                               if h.last_scored_bucket else None}
                       for p, h in sorted(self.state.owned.items())}
         ok = self.state.last_error is None and all(p["ok"] for p in partitions.values())
         details: dict[str, Any] = {"state": "ok" if ok else "failing", "partitions": partitions,
-                                   "capacity": self.capacity}
+                                   "capacity": self.capacity, "live_workers": self.live}
         if self.state.last_error:
             details["last_error"] = self.state.last_error
         return ok, details
 
     def metrics(self) -> dict[tuple[str, ...], float]:
         return {("partitions",): len(self.tickers), ("takeovers",): self.state.takeovers,
-                ("lost",): self.state.lost, ("published_chunks",): self.state.published_chunks}
+                ("released",): self.state.released, ("lost",): self.state.lost,
+                ("live_workers",): self.live, ("published_chunks",): self.state.published_chunks}
 
     async def close(self) -> None:
         if self._lock_conn is not None and not self._lock_conn.is_closed():

@@ -22,13 +22,14 @@ from aiohttp import web
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from api.keys import HEALTH_CHECKS, METRICS, POOL, SETTINGS
+from api.keys import HEALTH_CHECKS, METRICS, SETTINGS
 from api.metrics import Gauge
 from downwatch.records import Signal
 from downwatch.runtime.bus.codec import decode_signal
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import STREAM, SUBJECT_PREFIX, WRITER_DURABLE
 from downwatch.runtime.wiring import CleanupContext, task_context
+from downwatch.store.pool import create_pool
 from downwatch.store.signals import insert_signals
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ class SignalWriter:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # NATS away: the consumer is durable, pull again once it is back
-                self._failed(exc)
+                self._failed(exc, "pulling from NATS")
                 subscription = None
                 await _sleep(stop, RETRY_SECONDS)
 
@@ -121,7 +122,7 @@ class SignalWriter:
                     stored = await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
                 break
             except Exception as exc:  # the store failed: keep the batch (not acked), retry it
-                self._failed(exc)
+                self._failed(exc, "storing a batch")
                 if stop.is_set():
                     return
                 with contextlib.suppress(Exception):  # NATS away too: redelivered after ack_wait
@@ -139,12 +140,12 @@ class SignalWriter:
         if signals:
             self.health.newest_stored_at = max(s.observed_at for s in signals)
         if self.health.last_error is not None:
-            log.warning("writer: storing works again")
+            log.warning("writer: pulling and storing work again")
         self.health.last_error = None
 
-    def _failed(self, exc: BaseException) -> None:
+    def _failed(self, exc: BaseException, doing: str) -> None:
         self.health.failures += 1
-        text = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        text = f"{doing}: {type(exc).__name__} {' '.join(str(exc).split())[:200]}".rstrip()
         if text != self.health.last_error:
             log.warning("writer: %s; retrying every %.0f s", text, RETRY_SECONDS)
         self.health.last_error = text
@@ -161,7 +162,12 @@ def writer_context() -> CleanupContext:
     async def start(app: web.Application, stop: asyncio.Event) -> None:
         from downwatch.runtime.roles.bus_context import BUS
 
-        writer = SignalWriter(app[BUS], app[POOL], bucket_seconds=app[SETTINGS].bucket_seconds)
+        settings = app[SETTINGS]
+        assert settings.database_url, "a role app has a store"
+        # Its own pool: background work, whose statements may take the 60 s of a busy server (the
+        # request pool's 2 s bound would turn a slow batch into a retry loop).
+        pool = await create_pool(settings.database_url, min_size=1, max_size=2)
+        writer = SignalWriter(app[BUS], pool, bucket_seconds=settings.bucket_seconds)
         app[HEALTH_CHECKS].add("writer", writer.health.check)
         app[METRICS].add_gauge(Gauge("downwatch_writer", "The write role: batches, signals stored, "
                                      "duplicates, failures, malformed, messages pending in the stream.",
@@ -169,7 +175,10 @@ def writer_context() -> CleanupContext:
         app[METRICS].add_gauge(Gauge("downwatch_role_lag_seconds", "How far each role of this process is "
                                      "behind (write: age of the newest stored signal).", ("role",),
                                      lambda: _lag(writer.health)))
-        await writer.run(stop)
+        try:
+            await writer.run(stop)
+        finally:
+            await pool.close()
 
     return task_context("writer", start)
 
