@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,13 +28,20 @@ def role_environment(settings: Settings, **extra: str) -> dict[str, str]:
     return env
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
 class RoleProcess:
-    def __init__(self, role: str, env: dict[str, str]) -> None:
-        self.role = role
+    def __init__(self, role: str, env: dict[str, str], port: int = 0) -> None:
+        self.role, self.port = role, port
         self.log = Path(tempfile.mkstemp(prefix=f"downwatch-{role}-", suffix=".log")[1])
         with open(self.log, "wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "downwatch", "serve", "--role", role, "--port", "0"],
+                [sys.executable, "-m", "downwatch", "serve", "--role", role, "--port", str(port)],
                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
     def kill9(self) -> None:
