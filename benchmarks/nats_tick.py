@@ -39,7 +39,7 @@ from nats_roles import Role, environment, nats_server, throwaway_database  # noq
 from downwatch.catalog import load_catalog  # noqa: E402
 from downwatch.runtime.bus.names import partition_of  # noqa: E402
 
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.1
 
 
 def get_json(url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
@@ -159,8 +159,11 @@ def main() -> int:
                 tick, report = measure_bucket(apis, samples, args.bucket_seconds, args.tick_seconds, f"b{n}")
                 ticks.append(tick)
                 reports.append(report)
+                scoring = [get_json(f"{w.url}/healthz")[1]["checks"]["detector"].get("last_scoring_seconds")
+                           for w in workers]
                 print(f"  bucket {n + 1}: tick end to end {tick:.2f} s; report accepted -> visible on both "
-                      f"APIs {report:.2f} s")
+                      f"APIs {report:.2f} s; workers' own scoring+publishing "
+                      f"{', '.join(f'{s:.2f}' if s is not None else '-' for s in scoring)} s")
             print(f"  tick end to end: median {statistics.median(ticks):.2f} s, max {max(ticks):.2f} s "
                   f"(target < 1 s: {'met' if max(ticks) < 1 else 'NOT met'})")
             before = owned(workers)

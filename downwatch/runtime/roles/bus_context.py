@@ -1,8 +1,9 @@
 """The NATS connection of a role process, as the app's report sink: connected first, closed last.
 
 It puts the connection in ``app[BUS]`` and a ``SignalPublisher`` in ``app[REPORT_WRITER]`` (so
-``POST /v1/reports`` answers 202 only after JetStream's acknowledgement, in every role), and adds the
-``nats`` health check and gauges.
+``POST /v1/reports`` answers 202 only after JetStream's acknowledgement, in every role), shares the
+per-client report limits with the other processes (``shared_limits``), and adds the ``nats`` health
+check and gauges.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from api.keys import HEALTH_CHECKS, METRICS, REPORT_WRITER, SETTINGS
 from api.metrics import Gauge
 from downwatch.runtime.bus.connection import Bus, connect
 from downwatch.runtime.bus.publisher import SignalPublisher
+from downwatch.runtime.roles.shared_limits import shared_limits_context
 from downwatch.runtime.wiring import CleanupContext
 
 BUS = web.AppKey("bus", Bus)
@@ -36,7 +38,8 @@ def bus_context(role: str) -> CleanupContext:
             ("outcome",), lambda: {("stored",): publisher.published, ("duplicate",): publisher.duplicates,
                                    ("failed",): publisher.failures}))
         try:
-            yield
+            async for _ in shared_limits_context(bus)(app):
+                yield
         finally:
             await bus.close()
 

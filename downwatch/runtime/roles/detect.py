@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 from aiohttp import web
+from nats.js.errors import NotFoundError
 
 from api.keys import BOARD, CATALOG, HEALTH_CHECKS, METRICS, POOL, SETTINGS
 from api.metrics import Gauge
@@ -66,6 +67,8 @@ class DetectState:
     """When each owned partition was taken; its health's first restore says when it was rebuilt."""
     last_error: str | None = None
     published_chunks: int = 0
+    last_scoring_seconds: float | None = None
+    """How long the last tick that scored a bucket took, from its start to its last KV put."""
 
     def lag_seconds(self, now: datetime) -> float | None:
         scored = [h.last_scored_bucket for h in self.owned.values() if h.last_scored_bucket is not None]
@@ -150,7 +153,10 @@ class DetectWorker:
 
     async def writer_watermark(self, asked_at: datetime) -> datetime | None:
         """``asked_at`` when the writer has stored everything published so far, else the last such time."""
-        info = await self._bus.js.consumer_info(STREAM, WRITER_DURABLE)
+        try:
+            info = await self._bus.js.consumer_info(STREAM, WRITER_DURABLE)
+        except NotFoundError:  # no writer has started yet: nothing is known to be stored
+            return self.state.watermark
         if info.num_pending == 0 and info.num_ack_pending == 0:
             self.state.watermark = asked_at
         return self.state.watermark
@@ -169,6 +175,7 @@ class DetectWorker:
         if watermark is None:
             return
         until = min(now - self._grace, watermark)
+        started = asyncio.get_running_loop().time()
         for partition, ticker in list(self.tickers.items()):
             ticker.set_services(services)
             with contextlib.suppress(Exception):  # recorded (and logged once) in the ticker's health
@@ -176,6 +183,7 @@ class DetectWorker:
             newest = ticker.take_outbox()
             if newest is not None:
                 await self.publish(partition, *newest)
+                self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
 
     async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
         if self._board_publish is not None:
@@ -201,7 +209,8 @@ class DetectWorker:
                       for p, h in sorted(self.state.owned.items())}
         ok = self.state.last_error is None and all(p["ok"] for p in partitions.values())
         details: dict[str, Any] = {"state": "ok" if ok else "failing", "partitions": partitions,
-                                   "capacity": self.capacity, "live_workers": self.live}
+                                   "capacity": self.capacity, "live_workers": self.live,
+                                   "last_scoring_seconds": self.state.last_scoring_seconds}
         if self.state.last_error:
             details["last_error"] = self.state.last_error
         return ok, details

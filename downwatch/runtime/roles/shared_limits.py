@@ -1,0 +1,117 @@
+"""Per-client report limits shared by every process under NATS: a flood on one is limited on all.
+
+Each process keeps, besides its own ``ReportLimiter``, a fleet-wide token bucket per client. Every
+report it grants is counted; five times a second it publishes its counts (core NATS, subject
+``downwatch.ratelimit``: ``{"from": process, "usage": {client_hash: n}}``; client hashes only, never
+addresses) and debits the other processes' counts from its fleet buckets. A client that used its
+minute's budget anywhere is answered 429 everywhere within a fifth of a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import secrets
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+
+import orjson
+from aiohttp import web
+from nats.aio.msg import Msg
+
+from api.keys import REPORT_LIMITER, SETTINGS
+from api.ratelimit import ReportLimiter, TokenBucket
+from downwatch.runtime.bus.connection import Bus
+
+log = logging.getLogger(__name__)
+
+SUBJECT = "downwatch.ratelimit"
+SHARE_EVERY_SECONDS = 0.2
+FLEET_SWEEP_THRESHOLD = 100_000
+
+
+class SharedReportLimiter(ReportLimiter):
+    def __init__(self, per_client_per_minute: int, global_per_second: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(per_client_per_minute, global_per_second, clock)
+        self._now = clock
+        self._rate = per_client_per_minute / 60.0
+        self._burst = float(per_client_per_minute)
+        self._fleet: dict[str, TokenBucket] = {}
+        self.granted: Counter[str] = Counter()
+        self.origin = secrets.token_hex(6)
+
+    def _bucket(self, client: str, now: float) -> TokenBucket:
+        bucket = self._fleet.get(client)
+        if bucket is None:
+            if len(self._fleet) >= FLEET_SWEEP_THRESHOLD:
+                self._fleet = {c: b for c, b in self._fleet.items() if b.full_at() > now}
+            bucket = self._fleet[client] = TokenBucket(self._rate, self._burst, now)
+        return bucket
+
+    def check(self, client: str) -> tuple[int, str]:
+        now = self._now()
+        fleet = self._bucket(client, now)
+        wait = fleet.take(now)
+        if wait:
+            return max(1, math.ceil(wait)), "client"
+        retry, which = super().check(client)
+        if retry:
+            fleet.tokens += 1.0
+            return retry, which
+        self.granted[client] += 1
+        return 0, ""
+
+    def absorb(self, usage: dict[str, int]) -> None:
+        """Debit what other processes granted (a bucket may go into debt, down to one burst)."""
+        now = self._now()
+        for client, n in usage.items():
+            bucket = self._bucket(client, now)
+            bucket.take(now)  # brings the bucket up to date (and takes one of the n)
+            bucket.tokens = max(-self._burst, bucket.tokens - (n - 1))
+
+    def take_granted(self) -> dict[str, int]:
+        granted, self.granted = dict(self.granted), Counter()
+        return granted
+
+
+def shared_limits_context(bus: Bus) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Replace the app's limiter by a shared one and keep it in step with the other processes."""
+
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        limiter = SharedReportLimiter(settings.report_rate_per_minute, settings.report_global_rate_per_second)
+        app[REPORT_LIMITER] = limiter
+
+        async def on_usage(msg: Msg) -> None:
+            try:
+                doc = orjson.loads(msg.data)
+                if doc.get("from") != limiter.origin and isinstance(doc.get("usage"), dict):
+                    limiter.absorb({str(k): int(v) for k, v in doc["usage"].items()})
+            except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
+                log.debug("ignoring a malformed rate-limit message")
+
+        async def share() -> None:
+            while True:
+                await asyncio.sleep(SHARE_EVERY_SECONDS)
+                granted = limiter.take_granted()
+                if granted and bus.nc.is_connected:
+                    with contextlib.suppress(Exception):
+                        message = {"from": limiter.origin, "usage": granted}
+                        await bus.nc.publish(SUBJECT, orjson.dumps(message))
+
+        subscription = await bus.nc.subscribe(SUBJECT, cb=on_usage)
+        task = asyncio.create_task(share(), name="shared-rate-limits")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            with contextlib.suppress(Exception):
+                await subscription.unsubscribe()
+
+    return context
