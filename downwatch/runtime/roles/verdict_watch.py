@@ -4,7 +4,8 @@ Every chunk a detector worker puts (``verdict_chunks``) arrives here; what arriv
 applied to the board in one ``publish``. The watch is re-made after NATS comes back. While no
 verdicts arrive — NATS away, or no detector scoring — the board keeps answering what it has, but
 once a tick has passed without news the verdicts are stale: the ``verdicts`` health check fails and
-verdict answers carry ``Warning: 110 - "Response is Stale"`` (RFC 7234).
+verdict answers carry ``Warning: 110 - "Response is Stale"`` (RFC 7234). A service added through the
+admin API of another process arrives with its first verdict (``CatalogLearner``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import nats.errors
 from aiohttp import web
 
-from api.keys import BOARD, HEALTH_CHECKS, METRICS, SETTINGS
+from api.app import _service_of as service_of
+from api.keys import BOARD, HEALTH_CHECKS, METRICS, POOL, SETTINGS
 from api.metrics import Gauge
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.roles.verdict_chunks import decode_chunk
 from downwatch.runtime.wiring import CleanupContext, task_context
+from downwatch.store.services import read_services
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +35,17 @@ STALE_PATHS = ("/v1/services", "/v1/status", "/embed/", "/v1/stream")
 RETRY_SECONDS = 1.0
 APPLY_EVERY_SECONDS = 0.05
 GATHER_AT_MOST_SECONDS = 0.25
+UNKNOWN_RETRY_SECONDS = 60.0
 
 
 class VerdictWatch:
     """Applies the verdict chunks it sees to the board; knows whether they are stale."""
 
-    def __init__(self, bus: Bus, publish: Any, *, tick_seconds: float, bucket_seconds: int) -> None:
+    def __init__(self, bus: Bus, publish: Any, *, tick_seconds: float, bucket_seconds: int,
+                 learn: Callable[[list[str]], Awaitable[None]] | None = None) -> None:
         self._bus = bus
         self._publish = publish
+        self._learn = learn
         self.tick_seconds = tick_seconds
         self.bucket_seconds = bucket_seconds
         self.started_at = datetime.now(UTC)
@@ -57,6 +63,11 @@ class VerdictWatch:
             return True
         heard = self.last_update_at or self.started_at
         return (now - heard).total_seconds() > self.bucket_seconds + 2 * self.tick_seconds
+
+    def lag(self) -> dict[tuple[str, ...], float]:
+        if self.newest_tick_at is None:
+            return {}
+        return {("api",): max(0.0, (datetime.now(UTC) - self.newest_tick_at).total_seconds())}
 
     def check(self) -> tuple[bool, dict[str, Any]]:
         stale = self.stale()
@@ -113,11 +124,37 @@ class VerdictWatch:
                     if loop.time() - gathering_since < GATHER_AT_MOST_SECONDS:
                         continue  # gather what arrives together; apply once the watch is quiet
             if pending and newest is not None:
+                if self._learn is not None:
+                    with contextlib.suppress(Exception):  # the store away: learnt on a later tick
+                        await self._learn(list(pending))
                 self._publish(pending, newest)
                 self.last_update_at = datetime.now(UTC)
                 self.newest_tick_at = newest
                 pending = {}
             gathering_since = loop.time()
+
+
+class CatalogLearner:
+    """Services added through the admin API on another process reach this one with their first
+    verdict: a verdict for a slug the board does not know loads the store's catalog once (not per
+    request; a slug still unknown there is not asked about again for a minute)."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+        self._unknown_until: dict[str, float] = {}
+
+    async def learn(self, slugs: list[str]) -> None:
+        board, loop = self._app[BOARD], asyncio.get_running_loop()
+        now = loop.time()
+        missing = [s for s in slugs if board.service(s) is None and self._unknown_until.get(s, 0.0) <= now]
+        if not missing or POOL not in self._app:
+            return
+        rows = {row["slug"]: row for row in await read_services(self._app[POOL])}
+        for slug in missing:
+            if slug in rows:
+                board.put_service(service_of(rows[slug]), datetime.now(UTC))
+            else:
+                self._unknown_until[slug] = now + UNKNOWN_RETRY_SECONDS
 
 
 VERDICT_WATCH = web.AppKey("verdict_watch", VerdictWatch)
@@ -130,11 +167,15 @@ def verdict_watch_context() -> CleanupContext:
         settings = app[SETTINGS]
         watch = app[VERDICT_WATCH] = VerdictWatch(app[BUS], app[BOARD].publish,
                                                   tick_seconds=settings.tick_seconds,
-                                                  bucket_seconds=settings.bucket_seconds)
+                                                  bucket_seconds=settings.bucket_seconds,
+                                                  learn=CatalogLearner(app).learn)
         app[HEALTH_CHECKS].add("verdicts", watch.check)
         app[METRICS].add_gauge(Gauge("downwatch_verdict_watch", "The API role's watch of the verdicts KV "
                                      "bucket: chunks applied, malformed, watches made, seconds since the "
                                      "last update, stale.", ("counter",), watch.metrics))
+        app[METRICS].add_gauge(Gauge("downwatch_role_lag_seconds", "How far each role of this process is "
+                                     "behind (api: age of the newest verdicts it serves).", ("role",),
+                                     lambda: watch.lag()))
         async for _ in task_context("verdict-watch", lambda _app, stop: watch.run(stop))(app):
             yield
 
