@@ -65,6 +65,15 @@ def nats_server() -> Iterator[str]:
                 (Path(tempfile.gettempdir()) / "downwatch-nats-bench.log").write_bytes(log.read_bytes())
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def environment(dsn: str, nats_url: str, **settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(OUTSIDE_SETTINGS)}
     env.update({"DATABASE_URL": dsn, "NATS_URL": nats_url, "DOWNWATCH_HASH_KEY": HASH_KEY,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from nats_roles import Role, environment, nats_server, throwaway_database  # noqa: E402
+from nats_roles import Role, cpu_seconds, environment, nats_server, throwaway_database  # noqa: E402
 
 from downwatch.config import load_settings  # noqa: E402
 from downwatch.runtime.bus.connection import connect as connect_bus  # noqa: E402
@@ -58,6 +59,23 @@ async def drained(dsn: str, nats_url: str) -> tuple[int, int, float]:
         return int(rows), int(counted), waited
     finally:
         await conn.close()
+
+
+def nats_pids(url: str) -> list[int]:
+    """The local nats-server listening on ``url``'s port (none when NATS runs elsewhere)."""
+    port = url.rsplit(":", 1)[-1]
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() != "nats-server":
+                    continue
+                args = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if port.encode() in args:
+                pids.append(int(entry.name))
+    return pids
 
 
 def grab(pattern: str, out: str) -> str:
@@ -93,13 +111,22 @@ def main() -> int:
         try:
             for role in (writer, *apis):
                 role.wait_ready()
+            processes = {"api": [a.process.pid for a in apis], "write": [writer.process.pid],
+                         "nats-server": nats_pids(nats_url)}
+            before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in processes.items()}
             started = time.monotonic()
             runs = [subprocess.Popen(
                 ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", str(SCRIPT),
                  api.url, "--", f"{uuid.uuid4().hex[:8]}-{i}", *SLUGS], stdout=subprocess.PIPE, text=True)
                 for i, api in enumerate(apis)]
+            children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             outputs = [run.communicate()[0] for run in runs]
             elapsed = time.monotonic() - started
+            used = {name: sum(cpu_seconds(p) for p in pids) - before[name]
+                    for name, pids in processes.items()}
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used["wrk"] = (children.ru_utime + children.ru_stime
+                           - children_before.ru_utime - children_before.ru_stime)
             rows, counted_units, waited = asyncio.run(drained(dsn, nats_url))
         finally:
             for role in (*apis, writer):
@@ -119,6 +146,9 @@ def main() -> int:
     print(f"  latency p50 per API (ms):   {', '.join(f'{v:.1f}' for v in p50s)}")
     print(f"  latency p99 per API (ms):   {', '.join(f'{v:.1f}' for v in p99s)}")
     print(f"  writer drained the stream   {waited:.1f} s after wrk stopped")
+    print("  CPU during the run (cores): " + ", ".join(f"{name} {seconds / elapsed:.2f}"
+                                                     for name, seconds in used.items())
+          + f"; API CPU per accepted report {1e6 * used['api'] / max(1, accepted):.0f} us")
     print(f"  rows in signals:            {rows:,}; units in counts: {counted_units:,}")
     lost, doubled = max(0, counted - rows), max(0, counted_units - rows)
     print(f"  lost (counted 202, no row): {lost}; counted twice (counts > rows): {doubled}; "

@@ -20,7 +20,7 @@ import contextlib
 import logging
 import math
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +35,7 @@ from downwatch.clock import Clock, WallClock
 from downwatch.config import Settings
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import STREAM, WRITER_DURABLE
+from downwatch.runtime.liveness import WatchedSource, alive_kinds, watched
 from downwatch.runtime.roles.partition_ticker import PartitionTicker
 from downwatch.runtime.roles.verdict_chunks import encode_chunks
 from downwatch.runtime.supervision import DetectorHealth, one_line
@@ -46,8 +47,10 @@ from downwatch.store.detector_lock import (
     try_lock_partition,
     unlock_partition,
 )
+from downwatch.store.health import read_health
 from downwatch.store.pool import connect
 from downwatch.store.services import read_admin_slugs
+from ingest.sources.registry import build_sources
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +80,10 @@ class DetectState:
 
 class DetectWorker:
     def __init__(self, settings: Settings, pool: asyncpg.Pool, bus: Bus, services: list[str], *,
-                 clock: Clock | None = None, board_publish: Any = None) -> None:
+                 clock: Clock | None = None, board_publish: Any = None,
+                 sources: Sequence[WatchedSource] = ()) -> None:
         self._settings = settings
+        self._sources = list(sources)
         self._pool = pool
         self._bus = bus
         self._catalog_services = services
@@ -167,6 +172,11 @@ class DetectWorker:
         try:
             await self.claim()
             services = [*self._catalog_services, *await read_admin_slugs(self._pool)]
+            alive = None
+            if self._sources:  # evidence from sources that stopped delivering makes verdicts unknown
+                rows = await read_health(self._pool)
+                last_success = {row["source"]: row["last_success_at"] for row in rows}
+                alive = alive_kinds(self._sources, last_success, now, self.started_at)
             watermark = await self.writer_watermark(now)
         except Exception as exc:
             self._failed(exc)
@@ -178,6 +188,8 @@ class DetectWorker:
         started = asyncio.get_running_loop().time()
         for partition, ticker in list(self.tickers.items()):
             ticker.set_services(services)
+            if alive is not None:
+                ticker.alive = alive
             with contextlib.suppress(Exception):  # recorded (and logged once) in the ticker's health
                 await ticker.advance(until, now=now)
             newest = ticker.take_outbox()
@@ -231,8 +243,10 @@ def detect_context() -> CleanupContext:
         from downwatch.runtime.roles.bus_context import BUS
 
         settings = app[SETTINGS]
-        worker = DetectWorker(settings, app[POOL], app[BUS], list(app[CATALOG].slugs),
-                              board_publish=app[BOARD].publish)
+        catalog = app[CATALOG]
+        sources = watched(build_sources(settings, catalog)) if settings.sources else []
+        worker = DetectWorker(settings, app[POOL], app[BUS], list(catalog.slugs),
+                              board_publish=app[BOARD].publish, sources=sources)
         app[HEALTH_CHECKS].add("detector", worker.check)
         app[METRICS].add_gauge(Gauge("downwatch_detect", "The detect role: partitions owned, takeovers, "
                                      "partitions lost, verdict chunks published.", ("counter",),
