@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import resource
 import shutil
@@ -44,18 +45,22 @@ async def drained(dsn: str, nats_url: str) -> tuple[int, int, float]:
     bus = await connect_bus(load_settings(environ={}, database_url=dsn, nats_url=nats_url))
     started = time.monotonic()
     try:
-        while True:
+        last_seq = -1
+        while True:  # drained, and nothing published since the last look (requests still in flight)
             info = await bus.js.consumer_info(STREAM, WRITER_DURABLE)
-            if info.num_pending == 0 and info.num_ack_pending == 0:
+            stream_seq = (await bus.js.stream_info(STREAM)).state.last_seq
+            if info.num_pending == 0 and info.num_ack_pending == 0 and stream_seq == last_seq:
                 break
-            await asyncio.sleep(0.2)
+            last_seq = stream_seq
+            await asyncio.sleep(0.5)
     finally:
         await bus.close()
     waited = time.monotonic() - started
     conn = await connect(dsn)
     try:
-        rows = await conn.fetchval("SELECT count(*) FROM signals WHERE kind = 'report'")
-        counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
+        async with conn.transaction(isolation="repeatable_read", readonly=True):  # one snapshot
+            rows = await conn.fetchval("SELECT count(*) FROM signals WHERE kind = 'report'")
+            counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
         return int(rows), int(counted), waited
     finally:
         await conn.close()
@@ -114,6 +119,7 @@ def main() -> int:
             processes = {"api": [a.process.pid for a in apis], "write": [writer.process.pid],
                          "nats-server": nats_pids(nats_url)}
             before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in processes.items()}
+            load_before = os.getloadavg()[0]
             started = time.monotonic()
             runs = [subprocess.Popen(
                 ["wrk", "-t1", f"-c{args.connections}", f"-d{args.duration}s", "--latency", "-s", str(SCRIPT),
@@ -122,6 +128,7 @@ def main() -> int:
             children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             outputs = [run.communicate()[0] for run in runs]
             elapsed = time.monotonic() - started
+            load_after = os.getloadavg()[0]
             used = {name: sum(cpu_seconds(p) for p in pids) - before[name]
                     for name, pids in processes.items()}
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -140,6 +147,8 @@ def main() -> int:
     print(f"POST /v1/reports through NATS JetStream: {args.apis} API role processes, 1 writer, "
           f"{args.partitions} partitions, wrk -t1 -c{args.connections} -d{args.duration}s per API "
           f"({elapsed:.1f} s), distinct clients")
+    print(f"  machine load average (1 min) before/after: {load_before:.2f} / {load_after:.2f} "
+          f"({os.cpu_count()} cores, shared)")
     print(f"  answered 202:               {accepted:,} ({rate:,.0f}/s)")
     print(f"  of which counted:           {counted:,}")
     print(f"  other statuses:             {other:,}")

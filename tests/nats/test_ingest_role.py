@@ -39,8 +39,9 @@ async def test_ingest_role_killed_mid_stream_loses_and_doubles_nothing(nats_sett
     conn = await asyncpg.connect(settings.database_url)
 
     async def stored() -> tuple[list[str], int]:
-        ids = [r[0] for r in await conn.fetch("SELECT external_id FROM signals WHERE source = 'bluesky'")]
-        return ids, int(await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'post'"))
+        async with conn.transaction(isolation="repeatable_read", readonly=True):  # one snapshot
+            ids = [r[0] for r in await conn.fetch("SELECT external_id FROM signals WHERE source = 'bluesky'")]
+            return ids, int(await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'post'"))
 
     with serving_in_thread(fake.app()) as url:
         config = tmp_path / "ingest.toml"

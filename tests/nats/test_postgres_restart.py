@@ -53,6 +53,7 @@ async def test_postgres_restart_loses_nothing_jetstream_acknowledged(own_postgre
                 await asyncio.sleep(0.1)
                 continue
             try:
+                await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")  # one snapshot
                 rows = await conn.fetch("SELECT external_id FROM signals WHERE kind = 'report'")
                 ids = {r[0] for r in rows}
                 counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")

@@ -16,8 +16,9 @@ from downwatch.runtime.roles.apps import role_app
 async def stored_reports(dsn: str) -> tuple[int, int]:
     conn = await asyncpg.connect(dsn)
     try:
-        signals = await conn.fetchval("SELECT count(*) FROM signals WHERE kind = 'report'")
-        counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
+        async with conn.transaction(isolation="repeatable_read", readonly=True):  # one snapshot
+            signals = await conn.fetchval("SELECT count(*) FROM signals WHERE kind = 'report'")
+            counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
         return int(signals), int(counted)
     finally:
         await conn.close()

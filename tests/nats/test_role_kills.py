@@ -27,8 +27,9 @@ async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: i
 
 
 async def stored(conn: asyncpg.Connection) -> tuple[set[str], int]:
-    ids = {r[0] for r in await conn.fetch("SELECT external_id FROM signals WHERE kind = 'report'")}
-    counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
+    async with conn.transaction(isolation="repeatable_read", readonly=True):  # one snapshot
+        ids = {r[0] for r in await conn.fetch("SELECT external_id FROM signals WHERE kind = 'report'")}
+        counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'report'")
     return ids, int(counted)
 
 
