@@ -1,37 +1,108 @@
-"""Who is asking: a keyed hash of the client's address and user agent, never the address itself.
+"""Who is asking: keyed hashes of the client's network and identity, never the address itself.
+
+A client's *network* is its IPv4 /24 or IPv6 /64 (an IPv4-mapped IPv6 address counts as IPv4). Its
+*identity* is the network, or — when the request carries a valid client token issued to that same
+network (``api.client_tokens``) — the token. The User-Agent is never part of either: changing it
+changes nothing. The address plus User-Agent only names a report *row* (so a retry after a lost
+answer is stored once), never who counts.
 
 Behind a reverse proxy every request comes from the proxy's address, so ``X-Forwarded-For`` is
-believed only when the direct peer is one of ``trusted_proxies``; the client is then the right-most
-forwarded address that is not itself a trusted proxy.
+believed only when the direct peer is inside ``trusted_proxies`` (addresses or CIDR networks); the
+client is then the right-most forwarded address that is not itself a trusted proxy.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from aiohttp import web
+
+IPV4_PREFIX = 24
+IPV6_PREFIX = 64
+TOKEN_HEADER = "X-Downwatch-Client-Token"
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class ReportKeys:
+    """The keyed hashes one report is judged by."""
+
+    network: str
+    """The client's /24 or /64: at most one distinct reporter per network per service per window."""
+    identity: str
+    """The network, or a token bound to it: what one counted report per window is keyed by."""
+    row: str
+    """Address, User-Agent and identity: the same client's retry names the same stored row."""
+    token_slot_limit: int
+    """0 for a network identity; for a token, how many token identities the network may count."""
+
+
+def network_of(address: str) -> str:
+    """The /24 or /64 holding ``address`` as text; an unparsable address stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_PREFIX if isinstance(ip, ipaddress.IPv4Address) else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def _parse_proxies(trusted: Collection[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in trusted if entry.strip())
 
 
 class ClientIdentifier:
     def __init__(self, hash_key: str, trusted_proxies: Collection[str] = ()) -> None:
         self._key = hash_key.encode()
-        self._trusted = frozenset(trusted_proxies)
+        self._trusted = _parse_proxies(trusted_proxies)
+
+    def _is_trusted(self, address: str) -> bool:
+        if not self._trusted:
+            return False
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self._trusted)
 
     def address(self, request: web.BaseRequest) -> str:
         peer = request.remote or ""
-        if peer not in self._trusted:
+        if not self._is_trusted(peer):
             return peer
         forwarded = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
         for hop in reversed(forwarded):
-            if hop and hop not in self._trusted:
+            if hop and not self._is_trusted(hop):
                 return hop
         return peer
 
+    def network_hash(self, request: web.BaseRequest) -> str:
+        return self.keyed_hash(f"network\n{network_of(self.address(request))}")
+
     def client_hash(self, request: web.BaseRequest) -> str:
+        """The identity a request is rate-limited and counted by when it has no token: its network."""
+        return self.network_hash(request)
+
+    def report_keys(self, request: web.BaseRequest, token_id: str | None = None,
+                    token_slots: int = 0) -> ReportKeys:
+        """Keys of a report; ``token_id`` is a token already verified as issued to this network."""
+        address = self.address(request)
+        network = self.keyed_hash(f"network\n{network_of(address)}")
+        identity = network if token_id is None else self.keyed_hash(f"token\n{token_id}")
         agent = request.headers.get("User-Agent", "")
-        return self.keyed_hash(f"client\n{self.address(request)}\n{agent}")
+        row = self.keyed_hash(f"row\n{address}\n{agent}\n{identity}")
+        return ReportKeys(network, identity, row, 0 if token_id is None else token_slots)
 
     def keyed_hash(self, text: str) -> str:
         return hmac.new(self._key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:32]
+
+    def sign(self, payload: bytes) -> bytes:
+        return hmac.new(self._key, b"client-token\n" + payload, hashlib.sha256).digest()

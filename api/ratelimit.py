@@ -1,4 +1,9 @@
-"""Token buckets: one per client and one for all clients together."""
+"""Token buckets: one per identity, one per network and one for all clients together.
+
+An identity is a network (IPv4 /24, IPv6 /64) or a client token bound to one
+(``api.client_identity``); the User-Agent is never part of a key, so rotating it escapes nothing.
+Tokens on one network share that network's bucket, so minting tokens does not raise its rate.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ import time
 from collections.abc import Callable
 
 IDLE_SWEEP_THRESHOLD = 100_000
+NETWORK_RATE_FACTOR = 6
+"""A network may send this many times ``report_rate_per_minute`` (10 -> 60 a minute), all the
+identities on it (the network itself and its client tokens) together."""
 
 
 class TokenBucket:
@@ -24,38 +32,56 @@ class TokenBucket:
             return 0.0
         return (1.0 - self.tokens) / self.rate
 
+    def give_back(self) -> None:
+        self.tokens = min(self.burst, self.tokens + 1.0)
+
     def full_at(self) -> float:
         return self.updated + (self.burst - self.tokens) / self.rate
 
 
+class KeyedBuckets:
+    """One token bucket per key, created full, idle (full) ones swept when there are many."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float]) -> None:
+        self._rate = per_minute / 60.0
+        self._burst = float(per_minute)
+        self._clock = clock
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def bucket(self, key: str, now: float) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= IDLE_SWEEP_THRESHOLD:
+                self._buckets = {k: b for k, b in self._buckets.items() if b.full_at() > now}
+            bucket = self._buckets[key] = TokenBucket(self._rate, self._burst, now)
+        return bucket
+
+
 class ReportLimiter:
-    """``check(client)`` is 0 when the report may go ahead, else the Retry-After in whole seconds."""
+    """``check(identity, network)`` is (0, "") when the request may go ahead, else the Retry-After in
+    whole seconds and which limit refused it ("client", "network" or "global")."""
 
     def __init__(self, per_client_per_minute: int, global_per_second: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, *,
+                 per_network_per_minute: int | None = None) -> None:
         self._clock = clock
-        self._client_rate = per_client_per_minute / 60.0
-        self._client_burst = float(per_client_per_minute)
+        self._clients = KeyedBuckets(per_client_per_minute, clock)
+        self._networks = (KeyedBuckets(per_network_per_minute, clock)
+                          if per_network_per_minute is not None else None)
         self._global = TokenBucket(float(global_per_second), float(global_per_second), clock())
-        self._clients: dict[str, TokenBucket] = {}
 
-    def check(self, client: str) -> tuple[int, str]:
-        """(retry_after_seconds, which limit): (0, "") when granted."""
+    def check(self, client: str, network: str | None = None) -> tuple[int, str]:
         now = self._clock()
-        bucket = self._clients.get(client)
-        if bucket is None:
-            if len(self._clients) >= IDLE_SWEEP_THRESHOLD:
-                self._sweep(now)
-            bucket = self._clients[client] = TokenBucket(self._client_rate, self._client_burst, now)
-        wait = bucket.take(now)
-        if wait:
-            return max(1, math.ceil(wait)), "client"
-        wait = self._global.take(now)
-        if wait:
-            bucket.tokens += 1.0
-            return max(1, math.ceil(wait)), "global"
+        taken: list[TokenBucket] = []
+        limits: list[tuple[str, TokenBucket]] = [("client", self._clients.bucket(client, now))]
+        if network is not None and self._networks is not None:
+            limits.append(("network", self._networks.bucket(network, now)))
+        limits.append(("global", self._global))
+        for which, bucket in limits:
+            wait = bucket.take(now)
+            if wait:
+                for granted in taken:
+                    granted.give_back()
+                return max(1, math.ceil(wait)), which
+            taken.append(bucket)
         return 0, ""
-
-    def _sweep(self, now: float) -> None:
-        self._clients = {client: bucket for client, bucket in self._clients.items()
-                         if bucket.full_at() > now}

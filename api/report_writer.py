@@ -2,9 +2,11 @@
 
 Each request puts its signal on a writer's queue and awaits a future. A writer task takes
 everything queued (up to a limit), stores it in one transaction with ``insert_signals`` and, only
-after COMMIT, resolves each future with whether the report was counted (False: the same client
-already reported that service in this window). A request is routed to a writer by its report id,
-so one id is never in flight in two transactions of this process at once.
+after COMMIT, resolves each future with whether the report was counted (False: a retry of a stored
+report, or the same identity — network or client token — already counted that service in this
+window; see ``downwatch.store.count_claims``). Every accepted report is stored either way. A
+request is routed to a writer by its report id, so one id is never in flight in two transactions
+of this process at once.
 """
 
 from __future__ import annotations
@@ -20,9 +22,8 @@ import asyncpg
 from api.metrics import ApiMetrics
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
-from downwatch.store.api_queries import existing_signal_keys
 from downwatch.store.guard import is_store_failure
-from downwatch.store.signals import insert_signals
+from downwatch.store.signals import store_signals
 
 log = logging.getLogger(__name__)
 
@@ -90,16 +91,14 @@ class ReportWriter:
             if batch:
                 await self._commit(batch)
 
-    async def _store(self, signals: Sequence[Signal]) -> set[str]:
-        """Store the batch in one transaction (retried once after a transient conflict); return the
-        report ids that were already stored before it."""
+    async def _store(self, signals: Sequence[Signal]) -> frozenset[str]:
+        """Store the batch in one transaction (retried after a transient conflict); return the ids
+        of the reports that count."""
         for attempt in range(TRANSIENT_RETRIES + 1):
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    stored = await existing_signal_keys(conn, signals[0].source,
-                                                        [s.external_id for s in signals])
-                    await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
-                return stored
+                    stored = await store_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+                return stored.counted
             except TRANSIENT_ERRORS as exc:
                 if attempt == TRANSIENT_RETRIES:
                     raise
@@ -109,7 +108,7 @@ class ReportWriter:
     async def _commit(self, batch: Sequence[PendingReport]) -> None:
         signals = [pending.signal for pending in batch]
         try:
-            stored = await self._store(signals)
+            counted_ids = await self._store(signals)
         except Exception as exc:
             if isinstance(exc, StoreUnavailable):  # the circuit is open: said once, by the breaker
                 failure = exc
@@ -126,10 +125,10 @@ class ReportWriter:
                     pending.done.exception()  # retrieved: its request may have given up waiting
             return
         self._metrics.report_batches.observe(len(batch))
-        first_in_batch: set[str] = set()
+        answered: set[str] = set()
         for pending in batch:
             key = pending.signal.external_id
-            counted = key not in stored and key not in first_in_batch
-            first_in_batch.add(key)
+            counted = key in counted_ids and key not in answered
+            answered.add(key)
             if not pending.done.done():
                 pending.done.set_result(counted)

@@ -4,7 +4,8 @@
         .venv/bin/python benchmarks/api_reports.py [--duration 15] [--connections 64]
 
 Creates a throw-away database on that server, starts one downwatch API process on it, and has wrk
-post reports from distinct clients (each request its own User-Agent: benchmarks/wrk/reports.lua).
+post reports from distinct clients (each request its own network in X-Forwarded-For, the API
+trusting the local proxy: benchmarks/wrk/reports.lua).
 Every 202 must be a row in ``signals`` afterwards: none lost. Target: >= 2,000 accepted reports/s.
 """
 
@@ -61,7 +62,8 @@ def main() -> int:
     dsn = asyncio.run(create_migrated_database(admin_dsn, name))
     port = free_port()
     process = start([sys.executable, str(ROOT / "benchmarks" / "api_server.py"), "--port", str(port),
-                     "--database-url", dsn, "--report-writers", str(args.report_writers)])
+                     "--database-url", dsn, "--report-writers", str(args.report_writers),
+                     "--trusted-proxy", "127.0.0.1"])
     try:
         wait_for(f"http://127.0.0.1:{port}/v1/services/bt")
         started = time.monotonic()

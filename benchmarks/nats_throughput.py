@@ -110,7 +110,7 @@ def main() -> int:
     with throwaway_database("downwatch_bench_nats") as dsn, nats_server() as nats_url:
         env = environment(dsn, nats_url, report_rate_per_minute="1000000",
                           report_global_rate_per_second="1000000", nats_partitions=str(args.partitions),
-                          nats_ack_timeout_seconds="2")
+                          nats_ack_timeout_seconds="2", trusted_proxies="127.0.0.1")
         writer = Role("write", env)
         apis = [Role("api", env) for _ in range(args.apis)]
         try:

@@ -11,6 +11,7 @@ except ``DATABASE_URL``, which is read under that conventional name.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -189,6 +190,8 @@ def _validate(settings: Settings) -> None:
                                           for part in settings.nats_url.split(",")),
          "NATS_URL must be nats://host:port (comma-separated for several servers)"),
         (settings.max_body_bytes >= 256, "max_body_bytes must be at least 256"),
+        (all(_is_network(entry) for entry in settings.trusted_proxies),
+         "trusted_proxies must be IP addresses or CIDR networks like 10.0.0.0/8"),
         (settings.hash_key is None or len(settings.hash_key.encode()) >= MIN_HASH_KEY_BYTES,
          f"hash_key must be at least {MIN_HASH_KEY_BYTES} bytes (DOWNWATCH_HASH_KEY); generate one with "
          "python3 -c 'import secrets; print(secrets.token_hex(32))'"),
@@ -200,6 +203,14 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(message)
     if settings.catalog_path is not None and not settings.catalog_path.is_file():
         raise ConfigError(f"catalog_path {settings.catalog_path} does not exist; fix the path or unset it")
+
+
+def _is_network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def load_settings(config_file: str | os.PathLike[str] | None = None,

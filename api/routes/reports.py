@@ -1,8 +1,10 @@
 """``POST /v1/reports``: a user's report, answered 202 only once it is committed to the store.
 
-A client (keyed hash of address and user agent) counts once per service per window: the report's
-id is derived from (client, service, window), so a repeat — or a retry after a lost answer — is
-stored once and answered 202 with ``"counted": false``. Windows are fixed, aligned to the epoch.
+An identity — the client's network (IPv4 /24, IPv6 /64) or a client token bound to it, never the
+User-Agent (``api.client_identity``) — counts once per service per window; its further reports are
+stored but answered 202 with ``"counted": false``. The report's id is derived from (address,
+User-Agent, identity, service, window), so a retry after a lost answer is stored once and not
+counted again. Windows are fixed, aligned to the epoch.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ async def _accept(request: web.Request) -> web.Response:
     settings = app[SETTINGS]
     _check_content_type(request)
     clients = app[CLIENTS]
-    client = clients.client_hash(request)
-    retry_after, which = app[REPORT_LIMITER].check(client)
+    keys = clients.report_keys(request)
+    retry_after, which = app[REPORT_LIMITER].check(keys.identity, keys.network)
     if retry_after:
         raise DownwatchError(f"too many reports ({which} limit); try again in {retry_after} s", status=429,
                              title="Too many requests", type_slug="rate-limited",
@@ -66,12 +68,17 @@ async def _accept(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     window = settings.report_window_seconds
     window_index = int(now.timestamp()) // window
-    report_id = "r" + clients.keyed_hash(f"report\n{client}\n{report.service}\n{window_index}")
-    observation = report_observation(report.service, report.problem, report.location, client, now,
-                                     report_id)
+    scope = f"{report.service}\n{window_index}"
+    report_id = "r" + clients.keyed_hash(f"report\n{keys.row}\n{scope}")
+    observation = report_observation(report.service, report.problem, report.location, keys.identity,
+                                     now, report_id)
+    claims = {"identity": clients.keyed_hash(f"claim-identity\n{keys.identity}\n{scope}"),
+              "network": clients.keyed_hash(f"claim-network\n{keys.network}\n{scope}"),
+              "slots": keys.token_slot_limit}
     signal = Signal(service=report.service, kind=Kind.REPORT, problem=Problem(report.problem),
                     observed_at=observation.observed_at, source=SOURCE_NAME, external_id=report_id,
-                    weight=1.0, location=observation.location, author_hash=client)
+                    weight=1.0, location=observation.location, author_hash=keys.identity,
+                    evidence={"claims": claims})
     counted = await writer.submit(signal)
     app[METRICS].reports.inc("counted" if counted else "duplicate")
     window_ends = datetime.fromtimestamp((window_index + 1) * window, tz=UTC)

@@ -1,5 +1,7 @@
--- POST /v1/reports from many distinct clients: each request has its own User-Agent, so each is a
--- new client (client = keyed hash of address + user agent) and is counted; wrk counts the 202s.
+-- POST /v1/reports from many distinct clients: each request names a network of its own (an IPv6
+-- /64 in X-Forwarded-For; the API must trust the local proxy: DOWNWATCH_TRUSTED_PROXIES=127.0.0.1),
+-- so each is a new identity and is counted (an identity is a network, never the User-Agent: a new
+-- User-Agent alone would not count); wrk counts the 202s.
 -- Arguments (after --): a run nonce, then the service slugs to report.
 
 local threads = {}
@@ -29,6 +31,8 @@ function request()
   local headers = {}
   headers["Content-Type"] = "application/json"
   headers["User-Agent"] = "wrk-reporter/" .. nonce .. "-" .. thread_id .. "-" .. sent
+  headers["X-Forwarded-For"] = string.format("2001:db8:%x:%x:%x::1", thread_id,
+                                             math.floor(sent / 65536) % 65536, sent % 65536)
   return wrk.format("POST", "/v1/reports", headers, body)
 end
 

@@ -1,4 +1,5 @@
-"""Storing signals: idempotent on (source, external_id), with per-bucket counts kept in step.
+"""Storing signals: idempotent on (source, external_id), with per-bucket counts of the counted ones
+kept in step (a report that does not count is stored with ``counted = false``).
 
 Call ``insert_signals`` inside the caller's transaction when other writes (an ingest cursor) must
 commit atomically with the signals; on its own it opens one.
@@ -7,12 +8,14 @@ commit atomically with the signals; on its own it opens one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 
 from downwatch.records import Signal
+from downwatch.store.count_claims import judge
 
 INSERT_KEYS = """
 INSERT INTO signal_keys (source, external_id, observed_at)
@@ -23,9 +26,9 @@ RETURNING source, external_id
 
 INSERT_SIGNALS = """
 INSERT INTO signals (source, external_id, service, kind, problem, location, weight, observed_at,
-                     author_hash, evidence)
+                     author_hash, evidence, counted)
 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::real[], $8::timestamptz[], $9::text[], $10::jsonb[])
+                     $7::real[], $8::timestamptz[], $9::text[], $10::jsonb[], $11::boolean[])
 """
 
 UPSERT_COUNTS = """
@@ -60,42 +63,62 @@ async def ensure_partitions(conn: asyncpg.Connection, days: Sequence[date]) -> N
         await conn.fetchval(ENSURE_PARTITION, day)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredSignals:
+    new: frozenset[str] = frozenset()
+    """external ids stored by this call (not stored before)."""
+    counted: frozenset[str] = frozenset()
+    """external ids among ``new`` that count (see ``downwatch.store.count_claims``)."""
+
+
 async def insert_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
                          bucket_seconds: int = 60, not_before: datetime | None = None) -> int:
-    """Store the signals not stored before and add them to the counts; return how many were new.
+    """Store the signals not stored before and add the counted ones to the counts; return how many
+    were new (counted or not).
 
     Signals older than ``not_before`` (the retention horizon) are not stored.
     """
+    stored = await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
+    return len(stored.new)
+
+
+async def store_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
+                        bucket_seconds: int = 60, not_before: datetime | None = None) -> StoredSignals:
+    """``insert_signals``, saying which signals were new and which of them count."""
     if not signals:
-        return 0
+        return StoredSignals()
     if not conn.is_in_transaction():
         async with conn.transaction():
-            return await insert_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
+            return await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
     unique: dict[tuple[str, str], Signal] = {}
     for signal in signals:
         if not_before is None or signal.observed_at >= not_before:
             unique.setdefault((signal.source, signal.external_id), signal)
     if not unique:
-        return 0
+        return StoredSignals()
     batch = sorted(unique.values(), key=lambda s: (s.source, s.external_id))
     rows = await conn.fetch(INSERT_KEYS, [s.source for s in batch], [s.external_id for s in batch],
                             [s.observed_at for s in batch])
     new_keys = {(r["source"], r["external_id"]) for r in rows}
     fresh = [s for s in batch if (s.source, s.external_id) in new_keys]
     if not fresh:
-        return 0
+        return StoredSignals()
+    judged = await judge(conn, fresh)
     await ensure_partitions(conn, [s.observed_at.astimezone(UTC).date() for s in fresh])
     await conn.execute(
         INSERT_SIGNALS,
         [s.source for s in fresh], [s.external_id for s in fresh], [s.service for s in fresh],
         [str(s.kind) for s in fresh], [str(s.problem) for s in fresh], [s.location for s in fresh],
         [s.weight for s in fresh], [s.observed_at for s in fresh], [s.author_hash for s in fresh],
-        [s.evidence for s in fresh])
-    await _add_counts(conn, fresh, bucket_seconds)
-    return len(fresh)
+        [s.evidence for s in fresh], [s.external_id in judged.counted for s in fresh])
+    counted = [s for s in fresh if s.external_id in judged.counted]
+    if counted:
+        await _add_counts(conn, counted, bucket_seconds, judged.new_reporters)
+    return StoredSignals(frozenset(s.external_id for s in fresh), judged.counted)
 
 
-async def _add_counts(conn: asyncpg.Connection, fresh: Sequence[Signal], bucket_seconds: int) -> None:
+async def _add_counts(conn: asyncpg.Connection, fresh: Sequence[Signal], bucket_seconds: int,
+                      reporters: Set[str]) -> None:
     totals: dict[tuple[str, datetime, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
     places: dict[tuple[str, datetime, str], int] = defaultdict(int)
     for s in fresh:
@@ -103,7 +126,7 @@ async def _add_counts(conn: asyncpg.Connection, fresh: Sequence[Signal], bucket_
         total = totals[(s.service, bucket, str(s.kind), str(s.problem))]
         total[0] += 1
         total[1] += s.weight
-        total[2] += 1 if s.author_hash else 0
+        total[2] += 1 if s.external_id in reporters else 0
         if s.location:
             places[(s.service, bucket, s.location)] += 1
     keys = sorted(totals)

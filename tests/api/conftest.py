@@ -28,7 +28,9 @@ AppFactory = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, hash_key="test-hash-key-0123456789", admin_token=ADMIN_TOKEN,
-                    report_rate_per_minute=1000, report_global_rate_per_second=100_000, tick_seconds=5.0)
+                    report_rate_per_minute=1000,
+                    report_global_rate_per_second=100_000, tick_seconds=5.0,
+                    trusted_proxies=("127.0.0.1", "::1"))
 
 
 @pytest.fixture
@@ -61,8 +63,15 @@ def board_of(client: TestClient[Any, Any]) -> Any:
 
 
 def unique_agent() -> dict[str, str]:
-    """Headers that make this test a client of its own (clients are address + user agent)."""
-    return {"User-Agent": f"downwatch-test/{uuid.uuid4().hex}"}
+    """Headers that make this test a client of its own: a network of its own (an identity is an
+    IPv4 /24, named through X-Forwarded-For from the trusted local proxy) and a user agent."""
+    return {"User-Agent": f"downwatch-test/{uuid.uuid4().hex}", "X-Forwarded-For": unique_address()}
+
+
+def unique_address() -> str:
+    """An address in a /64 of its own (random in the documentation prefix 2001:db8::/32)."""
+    bits = uuid.uuid4().int
+    return f"2001:db8:{bits & 0xffff:x}:{(bits >> 16) & 0xffff:x}::{(bits >> 32) & 0xffff:x}"
 
 
 class Conformance:

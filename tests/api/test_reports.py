@@ -158,15 +158,19 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(make_client: 
                                                                    settings: Settings) -> None:
     agent = unique_agent()
 
-    async def counted(client: TestClient[Any, Any], forwarded_for: str) -> bool:
+    async def answer(client: TestClient[Any, Any], forwarded_for: str) -> dict[str, Any]:
         response = await client.post(ROUTE, json={"service": "airbnb", "problem": "app"},
                                      headers={**agent, "X-Forwarded-For": forwarded_for})
-        return bool((await response.json())["counted"])
+        body: dict[str, Any] = await response.json()
+        return body
 
-    untrusting = await make_client()
-    assert [await counted(untrusting, "203.0.113.1"),
-            await counted(untrusting, "203.0.113.2")] == [True, False]
+    async def counted(client: TestClient[Any, Any], forwarded_for: str) -> bool:
+        return bool((await answer(client, forwarded_for))["counted"])
+
+    untrusting = await make_client(replace(settings, trusted_proxies=()))
+    first, second = await answer(untrusting, "203.0.113.1"), await answer(untrusting, "198.51.100.7")
+    assert second["counted"] is False and second["id"] == first["id"], "the header named no one"
     await untrusting.close()
-    behind_proxy = await make_client(replace(settings, trusted_proxies=("127.0.0.1",)))
-    assert [await counted(behind_proxy, "198.51.100.1"), await counted(behind_proxy, "198.51.100.2"),
-            await counted(behind_proxy, "192.0.2.9, 198.51.100.2")] == [True, True, False]
+    behind_proxy = await make_client(replace(settings, trusted_proxies=("127.0.0.0/8",)))
+    assert [await counted(behind_proxy, "198.51.100.1"), await counted(behind_proxy, "203.0.113.2"),
+            await counted(behind_proxy, "192.0.2.9, 203.0.113.2")] == [True, True, False]

@@ -17,7 +17,7 @@ SELECT source, external_id, count(*) AS n FROM signals GROUP BY source, external
 SIGNALS_PER_BUCKET = """
 SELECT service, date_bin(make_interval(secs => $1), observed_at, 'epoch'::timestamptz) AS bucket, kind,
        problem, count(*) AS n, sum(weight)::float8 AS weight
-FROM signals GROUP BY 1, 2, 3, 4
+FROM signals WHERE counted GROUP BY 1, 2, 3, 4
 """
 COUNTS = "SELECT service, bucket, kind, problem, n, weight FROM counts"
 HEALTH = "SELECT source, items_total, last_success_at FROM source_health"

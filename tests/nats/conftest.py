@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
@@ -20,4 +21,13 @@ def nats_server() -> Iterator[LocalNats]:
 def nats_settings(nats_server: LocalNats, fresh_database_url: str) -> Settings:
     return load_settings(environ={}, database_url=fresh_database_url, nats_url=nats_server.url,
                          hash_key="k" * 32, nats_partitions=4, tick_seconds=0.5,
-                         nats_ack_timeout_seconds=0.5, report_rate_per_minute=1000)
+                         nats_ack_timeout_seconds=0.5, report_rate_per_minute=1000,
+                         trusted_proxies=("127.0.0.1", "::1"))
+
+
+def reporter(agent: str) -> dict[str, str]:
+    """Headers of a reporter of its own: an identity is a network, so each agent name is given an
+    IPv6 /64 of its own (X-Forwarded-For from the trusted local proxy); the same name, the same one."""
+    bits = hashlib.sha256(agent.encode()).digest()
+    network = f"2001:db8:{bits[0] << 8 | bits[1]:x}:{bits[2] << 8 | bits[3]:x}"
+    return {"User-Agent": agent, "X-Forwarded-For": f"{network}::1"}

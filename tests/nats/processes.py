@@ -24,6 +24,7 @@ def role_environment(settings: Settings, **extra: str) -> dict[str, str]:
                 "DOWNWATCH_BUCKET_SECONDS": str(settings.bucket_seconds),
                 "DOWNWATCH_TICK_SECONDS": str(settings.tick_seconds),
                 "DOWNWATCH_NATS_PARTITIONS": str(settings.nats_partitions),
+                "DOWNWATCH_TRUSTED_PROXIES": ",".join(settings.trusted_proxies),
                 "DOWNWATCH_LOG_LEVEL": "INFO", **extra})
     return env
 

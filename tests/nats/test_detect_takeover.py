@@ -17,6 +17,7 @@ from downwatch.runtime.bus.names import partition_of
 from downwatch.runtime.roles.apps import role_app
 from downwatch.runtime.roles.verdict_chunks import decode_chunk
 from downwatch.store.detector_lock import LOCK_NAMESPACE
+from tests.nats.conftest import reporter
 from tests.nats.processes import RoleProcess, role_environment
 
 SERVICES = ("adyen", "akamai")  # one in each of the two partitions
@@ -39,7 +40,7 @@ async def reporting(api: TestClient, stop: asyncio.Event) -> int:  # type: ignor
     while not stop.is_set():
         for service in SERVICES:
             response = await api.post("/v1/reports", json={"service": service, "problem": "login"},
-                                      headers={"User-Agent": f"reporter-{sent}"})
+                                      headers=reporter(f"reporter-{sent}"))
             assert response.status == 202, await response.text()
             sent += 1
         await asyncio.sleep(0.05)

@@ -15,6 +15,7 @@ from downwatch.config import Settings
 from downwatch.runtime.bus.local_server import LocalNats
 from downwatch.runtime.roles.apps import role_app
 from downwatch.runtime.roles.verdict_watch import STALE_WARNING
+from tests.nats.conftest import reporter
 
 
 async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 300) -> Any:
@@ -36,7 +37,7 @@ async def test_nats_restart_keeps_verdicts_served_and_reports_refused_quickly(
             TestClient(TestServer(role_app(settings, "detect"))):
         async def post(agent: str) -> Any:
             return await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
-                                  headers={"User-Agent": agent})
+                                  headers=reporter(agent))
 
         assert (await post("before")).status == 202
 

@@ -14,6 +14,7 @@ from downwatch.config import Settings
 from downwatch.runtime.roles.apps import role_app
 from downwatch.store.databases import create_migrated_database
 from tests.e2e.own_postgres import OwnPostgres
+from tests.nats.conftest import reporter
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ async def test_postgres_restart_loses_nothing_jetstream_acknowledged(own_postgre
 
     async def report(agent: str) -> None:
         response = await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
-                                  headers={"User-Agent": agent})
+                                  headers=reporter(agent))
         assert response.status == 202, await response.text()
         accepted.add((await response.json())["id"])
 

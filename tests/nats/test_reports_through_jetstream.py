@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from downwatch.config import Settings
 from downwatch.runtime.bus.local_server import LocalNats
 from downwatch.runtime.roles.apps import role_app
+from tests.nats.conftest import reporter
 
 
 async def stored_reports(dsn: str) -> tuple[int, int]:
@@ -36,7 +37,7 @@ async def wait_for_stored(dsn: str, expected: int) -> tuple[int, int]:
 
 async def post(client: TestClient, service: str, agent: str) -> tuple[int, dict[str, object]]:  # type: ignore[type-arg]
     response = await client.post("/v1/reports", json={"service": service, "problem": "login"},
-                                 headers={"User-Agent": agent})
+                                 headers=reporter(agent))
     return response.status, await response.json()
 
 
@@ -66,7 +67,7 @@ async def test_reports_answer_503_with_retry_after_while_nats_is_down(nats_serve
         assert (await post(api, "bt", "before"))[0] == 202
         nats_server.kill()
         response = await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
-                                  headers={"User-Agent": "during"})
+                                  headers=reporter("during"))
         assert response.status == 503
         assert response.content_type == "application/problem+json"
         assert response.headers["Retry-After"] == "2"

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from downwatch.config import Settings
 from downwatch.runtime.roles.apps import role_app
+from tests.nats.conftest import reporter
 from tests.nats.processes import RoleProcess, free_port, role_environment
 
 
@@ -49,7 +50,7 @@ async def test_writer_killed_mid_stream_is_replaced_without_loss_or_double_count
                 while not stop.is_set():
                     answers = await asyncio.gather(*(api.post(
                         "/v1/reports", json={"service": "bt", "problem": "login"},
-                        headers={"User-Agent": f"w-{n}-{i}"}) for i in range(20)))
+                        headers=reporter(f"w-{n}-{i}")) for i in range(20)))
                     for answer in answers:
                         assert answer.status == 202
                         accepted.add((await answer.json())["id"])
@@ -97,7 +98,7 @@ async def test_api_killed_mid_stream_loses_no_accepted_report_and_retries_count_
             async def post(agent: str) -> str | None:
                 try:
                     async with http.post(url, json={"service": "bt", "problem": "login"},
-                                         headers={"User-Agent": agent}) as answer:
+                                         headers=reporter(agent)) as answer:
                         if answer.status != 202:
                             return None
                         return str((await answer.json())["id"])

@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from downwatch.config import Settings
 from downwatch.runtime.roles.apps import role_app
 from downwatch.runtime.roles.shared_limits import SHARE_EVERY_SECONDS
+from tests.nats.conftest import reporter
 
 
 async def test_a_flood_on_one_api_process_is_limited_on_another(nats_settings: Settings) -> None:
@@ -19,7 +20,7 @@ async def test_a_flood_on_one_api_process_is_limited_on_another(nats_settings: S
     async with first, second:
         async def post(client: TestClient, agent: str, service: str) -> int:  # type: ignore[type-arg]
             response = await client.post("/v1/reports", json={"service": service, "problem": "login"},
-                                         headers={"User-Agent": agent})
+                                         headers=reporter(agent))
             return response.status
 
         slugs = ("bt", "ee", "sky", "o2", "vodafone", "ee")
@@ -28,7 +29,7 @@ async def test_a_flood_on_one_api_process_is_limited_on_another(nats_settings: S
         assert await post(first, "flooder", "bt") == 429, "the first process's own limit"
         await asyncio.sleep(SHARE_EVERY_SECONDS * 5)
         limited = await second.post("/v1/reports", json={"service": "bt", "problem": "login"},
-                                    headers={"User-Agent": "flooder"})
+                                    headers=reporter("flooder"))
         assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
         assert (await limited.json())["limit"] == "client"
         assert await post(second, "someone-else", "bt") == 202

@@ -23,7 +23,7 @@ from aiohttp import web
 from nats.aio.msg import Msg
 
 from api.keys import REPORT_LIMITER, SETTINGS
-from api.ratelimit import ReportLimiter, TokenBucket
+from api.ratelimit import NETWORK_RATE_FACTOR, ReportLimiter, TokenBucket
 from downwatch.runtime.bus.connection import Bus
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,10 @@ FLEET_SWEEP_THRESHOLD = 100_000
 
 class SharedReportLimiter(ReportLimiter):
     def __init__(self, per_client_per_minute: int, global_per_second: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(per_client_per_minute, global_per_second, clock)
+                 clock: Callable[[], float] = time.monotonic, *,
+                 per_network_per_minute: int | None = None) -> None:
+        super().__init__(per_client_per_minute, global_per_second, clock,
+                         per_network_per_minute=per_network_per_minute)
         self._now = clock
         self._rate = per_client_per_minute / 60.0
         self._burst = float(per_client_per_minute)
@@ -52,13 +54,13 @@ class SharedReportLimiter(ReportLimiter):
             bucket = self._fleet[client] = TokenBucket(self._rate, self._burst, now)
         return bucket
 
-    def check(self, client: str) -> tuple[int, str]:
+    def check(self, client: str, network: str | None = None) -> tuple[int, str]:
         now = self._now()
         fleet = self._bucket(client, now)
         wait = fleet.take(now)
         if wait:
             return max(1, math.ceil(wait)), "client"
-        retry, which = super().check(client)
+        retry, which = super().check(client, network)
         if retry:
             fleet.tokens += 1.0
             return retry, which
@@ -83,7 +85,9 @@ def shared_limits_context(bus: Bus) -> Callable[[web.Application], AsyncIterator
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
-        limiter = SharedReportLimiter(settings.report_rate_per_minute, settings.report_global_rate_per_second)
+        per_network = NETWORK_RATE_FACTOR * settings.report_rate_per_minute
+        limiter = SharedReportLimiter(settings.report_rate_per_minute, settings.report_global_rate_per_second,
+                                      per_network_per_minute=per_network)
         app[REPORT_LIMITER] = limiter
 
         async def on_usage(msg: Msg) -> None:

@@ -1,0 +1,117 @@
+"""Sybil resistance of POST /v1/reports: who counts is the network (or a token bound to it), never
+the User-Agent; only the first report of an identity per service per window counts, the rest are
+stored with ``counted = false``; ``counts.reporters`` is distinct networks."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import asyncpg
+from aiohttp.test_utils import TestClient
+
+from downwatch.config import Settings
+from tests.api.conftest import AppFactory, unique_address
+
+ROUTE = "/v1/reports"
+
+
+async def report(client: TestClient[Any, Any], service: str, address: str, agent: str,
+                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
+    response = await client.post(ROUTE, json={"service": service, "problem": "login"},
+                                 headers={"User-Agent": agent, "X-Forwarded-For": address, **(headers or {})})
+    return response.status, await response.json()
+
+
+async def stored(pool: asyncpg.Pool, ids: list[str]) -> dict[str, bool]:
+    rows = await pool.fetch("SELECT external_id, counted FROM signals WHERE external_id = ANY($1::text[])",
+                            ids)
+    return {row["external_id"]: row["counted"] for row in rows}
+
+
+async def counts_of(pool: asyncpg.Pool, service: str) -> tuple[int, int]:
+    row = await pool.fetchrow("SELECT coalesce(sum(n), 0) AS n, coalesce(sum(reporters), 0) AS r "
+                              "FROM counts WHERE service = $1", service)
+    return int(row["n"]), int(row["r"])
+
+
+def v4_network() -> str:
+    """A random IPv4 /24 prefix (three octets) in 10.0.0.0/8."""
+    parts = unique_address().split(":")
+    value = int(parts[2], 16) << 8 | (int(parts[3], 16) & 0xff)
+    return f"10.{(value >> 16) & 0xff}.{(value >> 8) & 0xff}"
+
+
+async def test_one_address_with_300_user_agents_counts_once(fresh_database_url: str, make_client: AppFactory,
+                                                            settings: Settings) -> None:
+    client = await make_client(replace(settings, database_url=fresh_database_url))
+    address = unique_address()
+    answers = await asyncio.gather(*(report(client, "bt", address, f"agent-{i}") for i in range(300)))
+    assert [status for status, _ in answers] == [202] * 300
+    assert sum(body["counted"] for _, body in answers) == 1
+    ids = [body["id"] for _, body in answers]
+    assert len(set(ids)) == 300, "each user agent's report is its own stored row"
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=1)
+    try:
+        rows = await stored(pool, ids)
+        assert len(rows) == 300 and sum(rows.values()) == 1, "every report stored, one counted"
+        assert await counts_of(pool, "bt") == (1, 1)
+    finally:
+        await pool.close()
+
+
+async def test_addresses_of_one_network_count_once_and_reporters_are_networks(
+        fresh_database_url: str, make_client: AppFactory, settings: Settings) -> None:
+    client = await make_client(replace(settings, database_url=fresh_database_url))
+    prefix = v4_network()
+    same_v4 = [await report(client, "bt", f"{prefix}.{host}", "same") for host in (1, 77, 254)]
+    v6 = unique_address().rsplit("::", 1)[0]
+    same_v6 = [await report(client, "bt", f"{v6}::{host:x}:1", "same") for host in (1, 2, 0xbeef)]
+    others = [await report(client, "bt", f"10.250.{i}.9", "same") for i in range(5)]
+    assert [body["counted"] for _, body in same_v4] == [True, False, False]
+    assert [body["counted"] for _, body in same_v6] == [True, False, False]
+    assert [body["counted"] for _, body in others] == [True] * 5
+    mapped = await report(client, "bt", f"::ffff:{prefix}.200", "same")
+    assert mapped[1]["counted"] is False, "an IPv4-mapped IPv6 address is its IPv4 network"
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=1)
+    try:
+        assert await counts_of(pool, "bt") == (7, 7)
+        assert len(await stored(pool, [b["id"] for _, b in same_v4 + same_v6 + others + [mapped]])) == 12
+    finally:
+        await pool.close()
+
+
+async def test_retry_is_stored_once_and_not_counted_again(make_client: AppFactory,
+                                                          pool: asyncpg.Pool) -> None:
+    client = await make_client()
+    address = unique_address()
+    first = await report(client, "github", address, "retrying-agent")
+    again = await report(client, "github", address, "retrying-agent")
+    assert first[1]["counted"] is True and again[1]["counted"] is False
+    assert again[1]["id"] == first[1]["id"]
+    assert await stored(pool, [first[1]["id"]]) == {first[1]["id"]: True}
+
+
+async def test_a_network_counts_once_per_service_not_once_overall(make_client: AppFactory) -> None:
+    client = await make_client()
+    address = unique_address()
+    answers = [await report(client, service, address, "one") for service in ("bt", "github", "bt")]
+    assert [body["counted"] for _, body in answers] == [True, True, False]
+
+
+async def test_rotating_the_user_agent_does_not_escape_the_rate_limit(make_client: AppFactory,
+                                                                       settings: Settings) -> None:
+    client = await make_client(replace(settings, report_rate_per_minute=5))
+    address = unique_address()
+    statuses = [(await report(client, "bt", address, f"rotating-{i}"))[0] for i in range(8)]
+    assert statuses == [202] * 5 + [429] * 3
+    elsewhere = await report(client, "bt", unique_address(), "rotating-0")
+    assert elsewhere[0] == 202, "another network has a bucket of its own"
+
+
+async def test_addresses_of_one_network_share_its_rate(make_client: AppFactory, settings: Settings) -> None:
+    client = await make_client(replace(settings, report_rate_per_minute=3))
+    prefix = v4_network()
+    statuses = [(await report(client, "bt", f"{prefix}.{i}", f"x{i}"))[0] for i in range(1, 7)]
+    assert statuses == [202] * 3 + [429] * 3
