@@ -44,6 +44,7 @@ from api.ratelimit import NETWORK_RATE_FACTOR, ReportLimiter
 from api.report_writer import ReportWriter
 from api.routes import (
     admin,
+    client_tokens,
     dashboard,
     dashboard_data,
     incidents,
@@ -104,8 +105,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app.cleanup_ctx.append(report_sink or _report_writer_context)
     app.cleanup_ctx.extend(background)
     app.on_shutdown.append(_end_streams)
-    for module in (services, timeline, incidents, reports, stream, statuspage, meta, admin, dashboard,
-                   dashboard_data):
+    for module in (services, timeline, incidents, reports, client_tokens, stream, statuspage, meta, admin,
+                   dashboard, dashboard_data):
         module.add_routes(app)
     meta.add_root_placeholder(app)
     add_catch_all(app, cors)

@@ -121,7 +121,8 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
             "id": {"type": "string"}, "service": {"type": "string"},
             "problem": {"type": "string", "enum": PROBLEMS}, "location": nullable("string"),
             "counted": {"type": "boolean",
-                        "description": "false: this client already reported this service in this window"},
+                        "description": "false: a retry, or this identity already counted for this "
+                                       "service in this window (the report is stored all the same)"},
             "window_ends_at": TIME}),
         "StatuspageSummary": obj({
             "page": {"type": "object", "required": ["id", "name", "url", "time_zone", "updated_at"]},
@@ -261,12 +262,18 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
             cached_json("the incidents", "IncidentList", NOT_FOUND, STORE_DOWN)),
         "/v1/reports": {"post": {
             "summary": "Report a problem with a service",
-            "description": "Answered 202 only once the report is committed to the store. A client (a "
-                           "keyed hash of its address and user agent, never stored raw) counts once per "
-                           "service per window (`report_window_seconds`, fixed windows): a repeat "
-                           "answers 202 with `counted: false`. Per-client and global rate limits answer "
-                           "429 with Retry-After.",
+            "description": "Answered 202 only once the report is committed to the store. An identity "
+                           "— the client's network (IPv4 /24, IPv6 /64), or a client token issued to "
+                           "that network and sent as `X-Downwatch-Client-Token`; never the User-Agent; "
+                           "kept only as a keyed hash — counts once per service per window "
+                           "(`report_window_seconds`, fixed windows): a further report is stored and "
+                           "answered 202 with `counted: false`. Per-identity, per-network and global "
+                           "rate limits answer 429 with Retry-After (docs/sybil.md).",
             "tags": ["public"],
+            "parameters": [{"name": "X-Downwatch-Client-Token", "in": "header", "required": False,
+                            "schema": {"type": "string"},
+                            "description": "a token from POST /v1/client-tokens (ignored unless valid "
+                                           "and issued to this network)"}],
             "requestBody": {"required": True,
                             "content": {"application/json": {"schema": ref("ReportRequest")}}},
             "responses": {
@@ -280,6 +287,21 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
                 "429": {**problem("rate limited; `limit` says which"),
                         "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}}},
                 "503": problem(STORE_DOWN[1]),
+            }}},
+        "/v1/client-tokens": {"post": {
+            "summary": "Get a client token (several people behind one network)",
+            "description": "A signed token bound to the network it is issued to. Sent with reports as "
+                           "`X-Downwatch-Client-Token` from that network, it makes the report's identity "
+                           "the token instead of the network; at most `slots_per_network` tokens count per "
+                           "network per service per window. No request body is needed.",
+            "tags": ["public"],
+            "responses": {
+                "201": {"description": "a token", "content": {"application/json": {"schema": obj({
+                    "token": {"type": "string"}, "header": {"type": "string"},
+                    "expires_at": TIME, "slots_per_network": {"type": "integer", "minimum": 0}},
+                    ["token", "header", "expires_at", "slots_per_network"])}}},
+                "429": {**problem("this network was issued its share of tokens"),
+                        "headers": {"Retry-After": {"schema": {"type": "string"}, "required": True}}},
             }}},
         "/v1/stream": get(
             "Server-sent events: verdict changes as they happen",

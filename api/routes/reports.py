@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import orjson
 from aiohttp import web
 
+from api.client_identity import TOKEN_HEADER
+from api.client_tokens import CLIENT_TOKENS, TOKEN_SLOTS
 from api.keys import BOARD, CLIENTS, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
 from api.lookup import unknown_service
 from api.report_body import parse_report
@@ -34,6 +36,17 @@ def _check_content_type(request: web.Request) -> None:
                          status=415, title="Unsupported media type", type_slug="unsupported-media-type")
 
 
+def _token_of(request: web.Request) -> tuple[str | None, int]:
+    """(token id, slots) for a valid client token issued to this network; (None, 0) otherwise — a
+    missing, malformed, expired or foreign token leaves the report to its network."""
+    token = request.headers.get(TOKEN_HEADER)
+    tokens = request.app.get(CLIENT_TOKENS)
+    if not token or tokens is None:
+        return None, 0
+    token_id = tokens.verify(token, request.app[CLIENTS].network_hash(request))
+    return (token_id, TOKEN_SLOTS) if token_id is not None else (None, 0)
+
+
 async def post_report(request: web.Request) -> web.Response:
     app = request.app
     metrics = app[METRICS]
@@ -52,7 +65,7 @@ async def _accept(request: web.Request) -> web.Response:
     settings = app[SETTINGS]
     _check_content_type(request)
     clients = app[CLIENTS]
-    keys = clients.report_keys(request)
+    keys = clients.report_keys(request, *_token_of(request))
     retry_after, which = app[REPORT_LIMITER].check(keys.identity, keys.network)
     if retry_after:
         raise DownwatchError(f"too many reports ({which} limit); try again in {retry_after} s", status=429,

@@ -35,4 +35,4 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(settings: Settin
              "--seed", "20250204", "-H", f"Authorization: Bearer {ADMIN_TOKEN}"],
             capture_output=True, text=True, timeout=500)
     assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
-    assert "14 selected / 14 total" in run.stdout
+    assert "15 selected / 15 total" in run.stdout

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient
 
+from api.client_identity import TOKEN_HEADER
 from downwatch.config import Settings
 from tests.api.conftest import AppFactory, unique_address
 
@@ -115,3 +116,73 @@ async def test_addresses_of_one_network_share_its_rate(make_client: AppFactory, 
     prefix = v4_network()
     statuses = [(await report(client, "bt", f"{prefix}.{i}", f"x{i}"))[0] for i in range(1, 7)]
     assert statuses == [202] * 3 + [429] * 3
+
+
+async def token_for(client: TestClient[Any, Any], address: str) -> str:
+    response = await client.post("/v1/client-tokens", headers={"X-Forwarded-For": address})
+    assert response.status == 201, await response.text()
+    body = await response.json()
+    assert body["header"] == TOKEN_HEADER and body["slots_per_network"] == 3
+    return str(body["token"])
+
+
+async def test_tokens_give_a_network_a_few_more_counted_reports_and_still_one_reporter(
+        fresh_database_url: str, make_client: AppFactory, settings: Settings) -> None:
+    client = await make_client(replace(settings, database_url=fresh_database_url))
+    prefix = v4_network()
+    tokens = [await token_for(client, f"{prefix}.{i}") for i in range(1, 6)]
+    plain = await report(client, "bt", f"{prefix}.50", "phone")
+    with_tokens = [await report(client, "bt", f"{prefix}.{60 + i}", "phone", {TOKEN_HEADER: token})
+                   for i, token in enumerate(tokens)]
+    again = await report(client, "bt", f"{prefix}.60", "phone", {TOKEN_HEADER: tokens[0]})
+    assert plain[1]["counted"] is True
+    assert [body["counted"] for _, body in with_tokens] == [True, True, True, False, False], \
+        "three token slots per network per window"
+    assert again[1]["counted"] is False, "a token counts once per window"
+    other = await report(client, "bt", f"{prefix}.70", "phone", {TOKEN_HEADER: tokens[1]})
+    assert other[1]["counted"] is False
+    elsewhere = await report(client, "github", f"{prefix}.61", "phone", {TOKEN_HEADER: tokens[0]})
+    assert elsewhere[1]["counted"] is True, "slots are per service"
+    pool = await asyncpg.create_pool(fresh_database_url, min_size=1, max_size=1)
+    try:
+        assert await counts_of(pool, "bt") == (4, 1), "four counted reports, one network"
+        rows = await stored(pool, [b["id"] for _, b in [plain, *with_tokens, again, other]])
+        assert len(rows) == 7 and sum(rows.values()) == 4
+    finally:
+        await pool.close()
+
+
+async def test_a_token_from_another_network_or_garbage_counts_as_the_network(make_client: AppFactory) -> None:
+    client = await make_client()
+    token = await token_for(client, unique_address())
+    here = unique_address()
+    first = await report(client, "bt", here, "moved", {TOKEN_HEADER: token})
+    second = await report(client, "bt", here, "moved-too", {TOKEN_HEADER: token + "x"})
+    third = await report(client, "bt", here, "moved-3", {TOKEN_HEADER: "dw1.\u00e9\u00e9.1.zz"})
+    assert [first[0], second[0], third[0]] == [202, 202, 202]
+    assert [first[1]["counted"], second[1]["counted"], third[1]["counted"]] == [True, False, False]
+
+
+async def test_a_network_is_issued_a_few_tokens_an_hour(make_client: AppFactory) -> None:
+    client = await make_client()
+    address = unique_address()
+    statuses = []
+    for _ in range(8):
+        response = await client.post("/v1/client-tokens", headers={"X-Forwarded-For": address})
+        statuses.append(response.status)
+    assert statuses == [201] * 6 + [429] * 2
+    assert (await response.json())["limit"] == "client-tokens" and int(response.headers["Retry-After"]) >= 1
+    elsewhere = await client.post("/v1/client-tokens", headers={"X-Forwarded-For": unique_address()})
+    assert elsewhere.status == 201
+
+
+async def test_tokens_do_not_raise_a_networks_rate(make_client: AppFactory, settings: Settings) -> None:
+    client = await make_client(replace(settings, report_rate_per_minute=1))  # a network: 6 a minute
+    prefix = v4_network()
+    tokens = [await token_for(client, f"{prefix}.{i}") for i in range(1, 7)]
+    first = await report(client, "bt", f"{prefix}.1", "x")
+    statuses = [(await report(client, "github", f"{prefix}.1", "x", {TOKEN_HEADER: token}))[0]
+                for token in tokens]
+    assert first[0] == 202 and statuses == [202] * 5 + [429]
+    _, problem = await report(client, "gitlab", f"{prefix}.2", "x", {TOKEN_HEADER: tokens[5]})
+    assert problem["limit"] == "network"
