@@ -187,9 +187,9 @@ class DetectorTicker:
         (default: the start given before, else now)."""
         if start is not None:
             self._start = start
-        states = await read_states(self._pool)
+        states = await read_states(self._pool, self._services)
         stored_incident_id = await next_incident_id(self._pool)
-        stored_verdicts = await read_verdicts(self._pool)
+        stored_verdicts = await read_verdicts(self._pool, self._services)
         detector, unreadable = self._loaded(states)
         active = np.zeros(len(self._services), dtype=bool)
         for service in states:

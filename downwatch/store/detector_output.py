@@ -6,6 +6,7 @@ dicts) to and from PostgreSQL. One tick is written in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,9 @@ FROM unnest($1::text[], $2::timestamptz[], $3::bytea[]) AS s(service, bucket, st
 ON CONFLICT (service) DO UPDATE SET bucket = EXCLUDED.bucket, state = EXCLUDED.state, updated_at = now()
 """
 READ_STATE = "SELECT service, bucket, state FROM detector_state"
+READ_STATE_OF = "SELECT service, bucket, state FROM detector_state WHERE service = ANY($1::text[])"
 READ_VERDICTS = "SELECT service, body FROM verdicts"
+READ_VERDICTS_OF = "SELECT service, body FROM verdicts WHERE service = ANY($1::text[])"
 LAST_SCORED_BUCKET = "SELECT max(bucket) FROM scores"
 FIRST_COUNT_BUCKET = "SELECT min(bucket) FROM counts"
 
@@ -144,13 +147,19 @@ def _time(value: Any) -> datetime | None:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
-async def read_states(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, tuple[datetime, bytes]]:
-    rows = await conn.fetch(READ_STATE, timeout=WORK_TIMEOUT_SECONDS)
+async def read_states(conn: asyncpg.Connection | asyncpg.Pool, services: Sequence[str] | None = None
+                      ) -> dict[str, tuple[datetime, bytes]]:
+    """Every stored detector state, or only those of ``services``."""
+    rows = (await conn.fetch(READ_STATE, timeout=WORK_TIMEOUT_SECONDS) if services is None
+            else await conn.fetch(READ_STATE_OF, list(services), timeout=WORK_TIMEOUT_SECONDS))
     return {r["service"]: (r["bucket"], bytes(r["state"])) for r in rows}
 
 
-async def read_verdicts(conn: asyncpg.Connection | asyncpg.Pool) -> dict[str, dict[str, Any]]:
-    rows = await conn.fetch(READ_VERDICTS, timeout=WORK_TIMEOUT_SECONDS)
+async def read_verdicts(conn: asyncpg.Connection | asyncpg.Pool, services: Sequence[str] | None = None
+                        ) -> dict[str, dict[str, Any]]:
+    """Every stored verdict, or only those of ``services``."""
+    rows = (await conn.fetch(READ_VERDICTS, timeout=WORK_TIMEOUT_SECONDS) if services is None
+            else await conn.fetch(READ_VERDICTS_OF, list(services), timeout=WORK_TIMEOUT_SECONDS))
     return {r["service"]: r["body"] for r in rows}
 
 

@@ -94,7 +94,6 @@ class DetectWorker:
         self.state = DetectState()
         self.started_at = self._clock.now()
         self._grace = timedelta(seconds=settings.tick_seconds)
-
         self.worker_id = secrets.randbits(31)
         self.live = 1
         self.ticks = 0
@@ -166,11 +165,22 @@ class DetectWorker:
             self.state.watermark = asked_at
         return self.state.watermark
 
-    async def tick(self) -> None:
-        now = self._clock.now()
-        self.ticks += 1
+    async def _claim(self) -> None:
         try:
             await self.claim()
+        except Exception as exc:  # unsure what this session still holds: drop it (and its locks)
+            self._failed(exc)
+            if self._lock_conn is not None:
+                self._lock_conn.terminate()
+            raise
+
+    async def tick(self) -> None:
+        """Claim, then score each owned partition; between partitions claim again, so a partition
+        orphaned by a dead worker is taken over (and scored) within this tick, not the next."""
+        now = self._clock.now()
+        self.ticks += 1
+        await self._claim()
+        try:
             services = [*self._catalog_services, *await read_admin_slugs(self._pool)]
             alive = None
             if self._sources:  # evidence from sources that stopped delivering makes verdicts unknown
@@ -186,7 +196,11 @@ class DetectWorker:
             return
         until = min(now - self._grace, watermark)
         started = asyncio.get_running_loop().time()
-        for partition, ticker in list(self.tickers.items()):
+        done: set[int] = set()
+        while todo := sorted(set(self.tickers) - done):
+            partition = todo[0]
+            done.add(partition)
+            ticker = self.tickers[partition]
             ticker.set_services(services)
             if alive is not None:
                 ticker.alive = alive
@@ -196,6 +210,8 @@ class DetectWorker:
             if newest is not None:
                 await self.publish(partition, *newest)
                 self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
+            if self.ticks >= STARTUP_TICKS:  # (while starting, shares settle one partition a tick)
+                await self._claim()
 
     async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
         if self._board_publish is not None:
