@@ -55,6 +55,12 @@ class Limits(NamedTuple):
     excess_gain: float
     """... and the weight of a bucket's excess in it, min(1, window / bucket): a steady excess of c per
     window reads c, and at a bucket as wide as the window it is that bucket's excess."""
+    excess_window_buckets: float
+    """The window in buckets (expected per window = expected per bucket times this)."""
+    burst_decay_per_second: float
+    """Decay rate of the burst counts (half-life ``burst_memory_days``) ..."""
+    burst_normal_count: float
+    """... and the decayed count at which a size is normal: ``burst_normal_per_month`` times the memory."""
     min_reporters_down: float
     min_ratio_down: float
     down_confirm_buckets: float
@@ -141,6 +147,9 @@ def limits_of(s: DetectorSettings) -> Limits:
         incident_excess=s.incident_excess,
         excess_decay=max(0.0, 1.0 - s.bucket_seconds / s.excess_window_seconds),
         excess_gain=min(1.0, s.excess_window_seconds / s.bucket_seconds),
+        excess_window_buckets=s.excess_window_seconds / s.bucket_seconds,
+        burst_decay_per_second=np.log(2.0) / (s.burst_memory_days * 86400.0),
+        burst_normal_count=s.burst_normal_per_month / 30.0 * s.burst_memory_days / np.log(2.0),
         min_reporters_down=s.min_reporters_down, min_ratio_down=s.min_ratio_down,
         down_confirm_buckets=s.down_confirm_buckets, down_release_buckets=s.down_release_buckets,
         recover_buckets=s.recover_buckets, recover_ratio=s.recover_ratio,

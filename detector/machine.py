@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from detector import cusum
+from detector import bursts, cusum
 from detector.codes import DEGRADED, DOWN, OFFICIAL_CRITICAL, UNKNOWN, UP
 from detector.jit import compiled, inlined, maximum, minimum
 from detector.limits import Limits
@@ -28,6 +28,7 @@ from detector.scoring import MIN_MEAN
 from detector.state import (
     ALARM,
     ALARM_AGE,
+    BURST_RATIO,
     CALM_RUN,
     CALM_START,
     CUSUM,
@@ -75,6 +76,7 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
         if has_stale and stale[i]:
             continue
         rows[EXCESS, i] = rows[EXCESS, i] * decay + (observed[i] - expected[i]) * gain
+        bursts.record(rows, i, bucket, rows[EXCESS, i], expected[i], before == UP, lim)
         level = cusum.advance(rows, i, bucket, observed[i], expected[i], reporters[i], log_slope[i],
                               log_shrink[i], size[i], cold[i], before > UP)
         if has_probes:
@@ -120,7 +122,8 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     evidence = crowd_degraded and (s >= limits.score_degraded or sustained)
     evidence_down = crowd_down and (s >= limits.score_down or (sustained and level >= limits.cusum_down))
     evidence = evidence or outside
-    entering = evidence and not in_alarm and not cold
+    entering = evidence and not in_alarm and not cold and (
+        outside or rows[BURST_RATIO, i] >= bursts.ceiling(rows, i, bucket, limits))
 
     fast = limits.fast_rate
     fast_obs, fast_exp = x, e

@@ -91,6 +91,11 @@ class DetectorSettings:
     the window in a steady state, at any bucket width) ..."""
     excess_window_seconds: float = 900.0
     """... the window of that sum (15 minutes)."""
+    burst_normal_per_month: float = 2.0
+    """Rises (incident-sized in absolute terms) that reached a size this often a month are the service's
+    normal burstiness (news spikes of public volume): an alarm then needs a larger rise ..."""
+    burst_memory_days: float = 14.0
+    """... counted over this half-life."""
     min_reporters_degraded: float = 3.0
     """Distinct reporters (summed per bucket) since the rise began needed for `degraded`."""
     min_reporters_down: float = 8.0
@@ -157,6 +162,8 @@ def detector_settings(**overrides: Any) -> DetectorSettings:
         raise InputError("need 0 < cusum_degraded <= cusum_down")
     if not 0 < settings.run_significance < 1:
         raise InputError("run_significance must be between 0 and 1")
+    if not settings.burst_memory_days > 0 or not settings.burst_normal_per_month > 0:
+        raise InputError("burst_memory_days and burst_normal_per_month must be positive")
     if not settings.excess_window_seconds > 0 or settings.incident_excess < 0:
         raise InputError("need excess_window_seconds > 0 and incident_excess >= 0")
     if settings.dispersion_prior < 0 or settings.dispersion_prior_days < 0 or \

@@ -22,8 +22,10 @@ from detector.settings import DetectorSettings
 from downwatch.errors import InputError
 
 HOURS, WEEKDAYS = 24, 7
+BURST_LEVELS = 12
+"""Sizes of rise whose up-crossings a service counts (``detector.bursts``)."""
 FORMAT_VERSION = 2
-"""2: ``excess`` (the windowed count above expected) added."""
+"""2: ``excess`` (the windowed count above expected) and the burst counts added."""
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
 
@@ -49,6 +51,13 @@ class DetectorState:
     run_reporters: np.ndarray
     excess: np.ndarray
     """Reports + posts above expected over the last ``excess_window_seconds`` (exponentially weighted)."""
+    bursts: np.ndarray
+    """Decayed up-crossings of each burst size (``detector.bursts``), as of ``burst_at``."""
+    burst_at: np.ndarray
+    burst_ratio: np.ndarray
+    """This bucket's windowed ratio, 0 unless incident-sized ..."""
+    burst_prev: np.ndarray
+    """... and the previous bucket's."""
     fast_obs: np.ndarray
     fast_exp: np.ndarray
     alarm: np.ndarray
@@ -95,7 +104,7 @@ class DetectorState:
         values: dict[str, np.ndarray] = {name: zeros for name in ROW_SPANS}
         values.update(
             level=prior / settings.buckets_per_day,
-            hod=np.ones((HOURS, n)), dow=np.ones((WEEKDAYS, n)),
+            hod=np.ones((HOURS, n)), dow=np.ones((WEEKDAYS, n)), bursts=np.zeros((BURST_LEVELS, n)),
             hod_sum=np.full(n, float(HOURS)), dow_sum=np.full(n, float(WEEKDAYS)),
             post_share=np.full(n, settings.post_share),
             run_start=nan.copy(), calm_start=nan.copy(), since=nan.copy(), onset=nan.copy(),
@@ -131,7 +140,7 @@ class DetectorState:
 
 def _row_spans() -> dict[str, tuple[int, int]]:
     """Each field's rows in the block, in field order (the order ``to_bytes`` writes)."""
-    widths = {"hod": HOURS, "dow": WEEKDAYS}
+    widths = {"hod": HOURS, "dow": WEEKDAYS, "bursts": BURST_LEVELS}
     spans: dict[str, tuple[int, int]] = {}
     start = 0
     for f in fields(DetectorState):
@@ -150,7 +159,8 @@ LEVEL, HOD, DOW, HOD_SUM, DOW_SUM = ROW["level"], ROW["hod"], ROW["dow"], ROW["h
 DISP_NUM, DISP_DEN, POST_SHARE, SEEN = ROW["disp_num"], ROW["disp_den"], ROW["post_share"], ROW["seen"]
 CUSUM, RUN_START, RUN_OBS, RUN_EXP = ROW["cusum"], ROW["run_start"], ROW["run_obs"], ROW["run_exp"]
 RUN_REPORTERS, FAST_OBS, FAST_EXP = ROW["run_reporters"], ROW["fast_obs"], ROW["fast_exp"]
-EXCESS = ROW["excess"]
+EXCESS, BURSTS, BURST_AT = ROW["excess"], ROW["bursts"], ROW["burst_at"]
+BURST_RATIO, BURST_PREV = ROW["burst_ratio"], ROW["burst_prev"]
 ALARM, DOWN_RUN, RELEASE_RUN, CALM_RUN = ROW["alarm"], ROW["down_run"], ROW["release_run"], ROW["calm_run"]
 CALM_START, ALARM_AGE = ROW["calm_start"], ROW["alarm_age"]
 PROBE_RUN, STATUS = ROW["probe_run"], ROW["status"]

@@ -1,20 +1,23 @@
 """The compiled engine gives the verdicts the original vectorised numpy engine gave.
 
-The expectations below were first recorded from that engine (commit e0d655e, before the speed work)
-on a fixed synthetic history: every status of every bucket (as a digest and as counts) and every
-incident. They were re-recorded on purpose once since, when the detector learned to judge a young
-hour-of-day profile with more dispersion and to call low counts calm unless significantly above
-expected (``young_profile_dispersion``, ``recover_margin_sd``): three false incidents went away and
-the outages end closer to their true end. Re-recorded a second time for the incident rule of issue 12
-(an alarm needs >= 30 reports + posts above expected per 15 minutes, negative-binomial dispersion
-shrunk towards r = 0.25, young-profile dispersion 2.0 -> 0.25, robust learning): the same six outages
-and no others are found; the small services' outages are detected later because they need 30 extra
-reports per 15 minutes (svc0012, a step of ~7 a minute: 06:26 -> 06:41; svc0007 15:08 -> 15:16;
-svc0009 00:59 -> 01:03; svc0000 11:39 -> 11:40) and one earlier (svc0003 05:10 -> 05:07, the shrunk
-dispersion makes its ramp surprising sooner); more of each outage is `degraded` before `down` (the down
-crowd-size needs the windowed excess too), and svc0012's onset is back-dated further (05:34, its CUSUM
-run started before the outage's full strength). A change of the detector's behaviour has to re-record
-them on purpose.
+The expectations below were first recorded from that engine (commit e0d655e, before the speed work) on a
+fixed synthetic history: every status of every bucket (as a digest and as counts) and every incident.
+They were re-recorded on purpose once since, when the detector learned to judge a young hour-of-day
+profile with more dispersion and to call low counts calm unless significantly above expected
+(``young_profile_dispersion``, ``recover_margin_sd``): three false incidents went away and the outages
+end closer to their true end. Re-recorded a second time for the incident rule of issue 12 (an alarm
+needs >= 30 reports + posts above expected per 15 minutes and a rise beyond the service's own normal
+bursts, negative-binomial dispersion shrunk towards r = 0.25, young-profile dispersion 2.0 -> 0.25,
+robust learning). svc0004's incident at 13:37 was a false one: the history's flood of ~50 a minute from
+3 clients (``SyntheticHistory.floods``), whose reporter counts passed the crowd test; that service's
+15-minute volume had already risen to 2.8x its expected several times in the days before, so a 2.8x rise
+is its normal burstiness and the flood no longer opens an incident. The five true outages found before
+are still found (svc0008's small partial one never was), the small services' later because they need 30
+extra reports per 15 minutes (svc0012, a step of ~7 a minute: 06:26 -> 06:41; svc0007 15:08 -> 15:16;
+svc0009 00:59 -> 01:03; svc0000 11:39 -> 11:40; svc0003's ramp 05:10 -> 05:13); more of each outage is
+`degraded` before `down` (the down crowd-size needs the windowed excess too), and svc0012's onset is
+back-dated further (05:34, its CUSUM run started before the outage's full strength). A change of the
+detector's behaviour has to re-record them on purpose.
 """
 
 from __future__ import annotations
@@ -29,18 +32,16 @@ from detector.replay import replay_arrays
 from detector.settings import DetectorSettings
 from detector.synthetic import SyntheticWorld
 
-STATUS_DIGEST = "091e6eaa9d09cc44"
+STATUS_DIGEST = "6ca55c01f62bb9be"
 NOT_UP_BUCKETS = {
     "svc0000/degraded": 10,
     "svc0000/down": 15,
     "svc0000/unknown": 1440,
     "svc0001/unknown": 1440,
     "svc0002/unknown": 1440,
-    "svc0003/degraded": 4,
-    "svc0003/down": 60,
+    "svc0003/degraded": 1,
+    "svc0003/down": 57,
     "svc0003/unknown": 1440,
-    "svc0004/degraded": 28,
-    "svc0004/down": 34,
     "svc0004/unknown": 1440,
     "svc0005/unknown": 1440,
     "svc0006/unknown": 1440,
@@ -62,8 +63,7 @@ NOT_UP_BUCKETS = {
 }
 INCIDENTS = [
     ('svc0012', '2025-01-09T05:34', '2025-01-09T06:41', 'down', 7.375, '2025-01-09T09:18'),
-    ('svc0003', '2025-01-10T05:02', '2025-01-10T05:07', 'down', 64.0, '2025-01-10T06:02'),
-    ('svc0004', '2025-01-10T13:37', '2025-01-10T13:44', 'down', 108.25, '2025-01-10T14:37'),
+    ('svc0003', '2025-01-10T05:02', '2025-01-10T05:13', 'down', 64.0, '2025-01-10T06:02'),
     ('svc0000', '2025-01-11T11:39', '2025-01-11T11:40', 'down', 19.625, '2025-01-11T11:56'),
     ('svc0007', '2025-01-11T14:59', '2025-01-11T15:16', 'down', 10.0, '2025-01-11T18:00'),
     ('svc0009', '2025-01-12T00:54', '2025-01-12T01:03', 'down', 12.125, '2025-01-12T02:31'),

@@ -91,3 +91,41 @@ def test_incident_excess_zero_lets_a_small_surprising_rise_alarm() -> None:
 def test_a_bad_excess_window_is_an_input_error() -> None:
     with pytest.raises(InputError, match="excess_window_seconds"):
         detector_settings(excess_window_seconds=0.0)
+
+
+def news_spikes(series: Series, days: int, every_hours: float, spike: float, base: float) -> int:
+    """``days`` of a steady ``base`` per bucket with a 30-minute spike to ``spike`` times it every
+    ``every_hours``; returns the incidents opened meanwhile."""
+    opened = series.opened
+    rng = np.random.default_rng(5)
+    per_hour = int(3600 / series.width.total_seconds())
+    for hour in range(days * 24):
+        spiking = hour % every_hours == 0
+        for k in range(per_hour):
+            level = base * (spike if spiking and k < per_hour // 2 else 1.0)
+            count = float(rng.poisson(level))
+            series.feed(count, reporters=count)
+    return series.opened - opened
+
+
+def test_news_spikes_every_day_become_normal_but_a_much_larger_rise_is_still_an_incident() -> None:
+    series = Series(300, warmup_days=1.0)
+    series.history(26, 20.0)
+    first_week = news_spikes(series, 7, 24, 4.0, 20.0)
+    second_week = news_spikes(series, 7, 24, 4.0, 20.0)
+    assert first_week >= 1
+    assert second_week == 0
+    series.opened = 0
+    outage = [series.feed(400.0, reporters=400.0) for _ in range(6)]
+    assert "down" in outage and series.opened == 1
+
+
+def test_one_outage_does_not_make_the_next_one_normal() -> None:
+    series = Series(300, warmup_days=1.0)
+    series.history(26, 20.0)
+    for _ in range(2):
+        before = series.opened
+        for _ in range(12):
+            series.feed(100.0, reporters=100.0)
+        assert series.opened == before + 1
+        series.history(72, 20.0, seed=series.opened)
