@@ -39,7 +39,7 @@ from downwatch.runtime.liveness import WatchedSource, alive_kinds, watched
 from downwatch.runtime.roles.partition_ticker import PartitionTicker
 from downwatch.runtime.roles.verdict_chunks import encode_chunks
 from downwatch.runtime.supervision import DetectorHealth, one_line
-from downwatch.runtime.wiring import CleanupContext, every, task_context
+from downwatch.runtime.wiring import CleanupContext, task_context
 from downwatch.store.detector_lock import (
     held_partitions,
     live_workers,
@@ -55,6 +55,8 @@ from ingest.sources.registry import build_sources
 log = logging.getLogger(__name__)
 
 STARTUP_TICKS = 5
+MIN_WAIT_SECONDS = 0.05
+DUE_MARGIN_SECONDS = 0.02
 
 
 @dataclass(slots=True)
@@ -93,7 +95,9 @@ class DetectWorker:
         self.tickers: dict[int, PartitionTicker] = {}
         self.state = DetectState()
         self.started_at = self._clock.now()
-        self._grace = timedelta(seconds=settings.tick_seconds)
+        # Late signals get a tick; and a report accepted just before a bucket closed may reach the
+        # stream up to the publish timeout later (the writer's watermark cannot know of it before).
+        self._grace = timedelta(seconds=max(settings.tick_seconds, settings.nats_ack_timeout_seconds))
         self.worker_id = secrets.randbits(31)
         self.live = 1
         self.ticks = 0
@@ -165,6 +169,15 @@ class DetectWorker:
             self.state.watermark = asked_at
         return self.state.watermark
 
+    def seconds_to_next_tick(self) -> float:
+        """A tick from now, or sooner when the next bucket becomes due (its end plus the grace)."""
+        bucket = self._settings.bucket_seconds
+        now = self._clock.now().timestamp()
+        due = (now - now % bucket) + bucket + self._grace.total_seconds()
+        while due - bucket > now:  # the grace may reach past the current bucket's end
+            due -= bucket
+        return max(MIN_WAIT_SECONDS, min(self._settings.tick_seconds, due - now + DUE_MARGIN_SECONDS))
+
     async def _claim(self) -> None:
         try:
             await self.claim()
@@ -208,8 +221,12 @@ class DetectWorker:
                 await ticker.advance(until, now=now)
             newest = ticker.take_outbox()
             if newest is not None:
-                await self.publish(partition, *newest)
-                self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
+                try:
+                    await self.publish(partition, *newest)
+                except Exception as exc:  # NATS away: stored verdicts, published with the next bucket
+                    self._failed(exc)
+                else:
+                    self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
             if self.ticks >= STARTUP_TICKS:  # (while starting, shares settle one partition a tick)
                 await self._claim()
 
@@ -271,7 +288,11 @@ def detect_context() -> CleanupContext:
                                      "behind (detect: age of the oldest partition's last scored bucket).",
                                      ("role",), lambda: _lag(worker)))
         try:
-            await every(settings.tick_seconds, stop, worker.tick, "detect tick")
+            while not stop.is_set():
+                with contextlib.suppress(Exception):  # logged once per streak by the worker
+                    await worker.tick()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), worker.seconds_to_next_tick())
         finally:
             await worker.close()
 
