@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from detector.inputs import BucketArrays
-from detector.jit import compiled, inlined, maximum, minimum
+from detector.jit import compiled, inlined, maximum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN
 from detector.state import (
@@ -140,9 +140,10 @@ def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, p
         rate_level = learning * limits.rate_level
         rate_hod = learning * limits.rate_hod
         rate_dow = learning * limits.rate_dow
-    if rows[ALARM, i] == 0.0 and rows[SEEN, i] >= limits.hod_after_buckets:
-        clip = limits.learn_clip_sd * math.sqrt(var)
-        level_x = mu + minimum(maximum(residual, -clip), clip)
+    bound = limits.learn_clip_sd * limits.learn_clip_sd * var
+    if residual * residual > bound and rows[ALARM, i] == 0.0 and rows[SEEN, i] >= limits.hod_after_buckets:
+        clip = math.sqrt(bound)
+        level_x = mu + (clip if residual > 0.0 else -clip)
     share = posts / x if x > 0 else rows[POST_SHARE, i]
     safe_level = maximum(rows[LEVEL, i], MIN_MEAN)
     level_target = level_x / maximum(daily * weekly, MIN_MEAN)
