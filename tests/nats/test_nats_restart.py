@@ -5,6 +5,7 @@ Retry-After instead of hanging; everything resumes once NATS is back, with nothi
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -84,3 +85,7 @@ async def test_nats_restart_keeps_verdicts_served_and_reports_refused_quickly(
         finally:
             await conn.close()
         assert (await (await api.get("/healthz")).json())["checks"]["verdicts"]["ok"]
+        metrics = await (await api.get("/metrics")).text()
+        assert 'downwatch_role_lag_seconds{role="api"}' in metrics
+        watches = re.search(r'^downwatch_verdict_watch\{counter="watches"\} (\d+)', metrics, re.MULTILINE)
+        assert watches and int(watches.group(1)) >= 2, "the watch is made again after NATS came back"

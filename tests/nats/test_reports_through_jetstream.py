@@ -57,6 +57,8 @@ async def test_reports_are_acked_by_jetstream_and_written_once(nats_settings: Se
         assert health["checks"]["nats"]["ok"] is True and health["checks"]["writer"]["stored"] == 60
         metrics = await (await writer.get("/metrics")).text()
         assert 'downwatch_writer{counter="stored"} 60' in metrics
+        assert 'downwatch_role_lag_seconds{role="write"}' in metrics
+        assert 'downwatch_nats{counter="up"} 1' in metrics
 
 
 async def test_reports_answer_503_with_retry_after_while_nats_is_down(nats_server: LocalNats,

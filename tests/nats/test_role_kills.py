@@ -111,10 +111,10 @@ async def test_api_killed_mid_stream_loses_no_accepted_report_and_retries_count_
             await wait_until("the API process answering", ready)
             accepted.add(str(await post("probe")))
             for n in range(11):  # ten rounds answered, the eleventh cut by the kill
-                agents = [f"a-{n}-{i}" for i in range(20)]
+                agents = [f"a-{n}-{i}" for i in range(20 if n < 10 else 200)]
                 tasks = [asyncio.create_task(post(agent)) for agent in agents]
-                if n == 10:
-                    await asyncio.sleep(0.005)
+                if n == 10:  # killed once the first answer is in: the rest are in flight
+                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                     api.kill9()
                 results = await asyncio.gather(*tasks)
                 for agent, report_id in zip(agents, results, strict=True):
