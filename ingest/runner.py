@@ -138,7 +138,8 @@ class SourceRunner:
     async def _note_failure(self, message: str) -> None:
         try:
             await record_error(self._pool, self.source.name, message)
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (asyncpg.PostgresError, OSError, StoreUnavailable) as exc:
+            # The store that just failed may still be failing (circuit open): the runner must live on.
             log.warning("source %s: cannot record health (%s)", self.source.name, exc)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -160,6 +160,35 @@ async def test_a_batch_the_store_refused_is_not_half_written_and_is_stored_later
     assert await load_cursor(pool, "bluesky") == {"time_us": events[-1]["time_us"]}
 
 
+async def test_a_runner_outlives_an_open_store_circuit_and_stores_its_batch_after(
+        pool: asyncpg.Pool, fresh_database_url: str, status_host: tuple[FakeStatusHost, str]) -> None:
+    _, url = status_host
+    runner = SourceRunner(StatuspageSource(url, "github", name="statuspage:github"), StructuredSignals(b"k"),
+                          pool, backoff=FAST)
+    breaker = pool.breaker
+    breaker.open_seconds = 0.5
+    for _ in range(breaker.failures_to_open):  # the store timed out twice: every acquire is refused
+        breaker.outcome(TimeoutError(), trial=False)
+    watcher = await asyncpg.connect(fresh_database_url)  # beside the pool, so never refused itself
+    stop = asyncio.Event()
+    task = asyncio.create_task(runner.run(stop))
+    try:
+        stored = 0
+        for _ in range(400):
+            stored = await watcher.fetchval("SELECT count(*) FROM signals")
+            if stored == 3 or task.done():
+                break
+            await asyncio.sleep(0.05)
+        assert not task.done(), f"the runner died while the circuit was open: {task.exception()!r}"
+        assert stored == 3
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await runner.close()
+        await watcher.close()
+    assert breaker.rejected_total > 0
+
+
 async def test_a_paused_source_is_not_fetched(pool: asyncpg.Pool,
                                               status_host: tuple[FakeStatusHost, str]) -> None:
     host, url = status_host
