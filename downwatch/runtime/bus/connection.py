@@ -7,6 +7,7 @@ timeout and fail, so callers answer 503 instead of hanging. ``BusHealth`` rememb
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from downwatch.runtime.bus.names import STREAM, SUBJECT_PREFIX, VERDICTS_BUCKET
 log = logging.getLogger(__name__)
 
 STREAM_MAX_AGE_SECONDS = 7 * 86400.0
+FIRST_CONNECT_SECONDS = 10.0
 
 
 @dataclass(slots=True)
@@ -97,10 +99,12 @@ async def connect(settings: Settings, *, name: str = "downwatch") -> Bus:
         health.reconnects += 1
 
     servers = [part.strip() for part in settings.nats_url.split(",") if part.strip()]
-    try:
-        nc = await nats.connect(servers=servers, name=name, connect_timeout=2, reconnect_time_wait=0.5,
-                                max_reconnect_attempts=-1, error_cb=on_error, disconnected_cb=on_disconnect,
-                                reconnected_cb=on_reconnect, allow_reconnect=True)
+    try:  # the first connection within a bound (the client itself would retry it forever)
+        nc = await asyncio.wait_for(
+            nats.connect(servers=servers, name=name, connect_timeout=2, reconnect_time_wait=0.5,
+                         max_reconnect_attempts=-1, error_cb=on_error, disconnected_cb=on_disconnect,
+                         reconnected_cb=on_reconnect, allow_reconnect=True),
+            FIRST_CONNECT_SECONDS)
     except Exception as exc:
         raise ConfigError(f"cannot connect to NATS at {', '.join(servers)}: {type(exc).__name__}; "
                           "check NATS_URL and that nats-server runs with -js") from exc
