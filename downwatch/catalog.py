@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Any
 
 from downwatch.errors import ConfigError, InputError, NotFound
+from downwatch.input_limits import MAX_TOML_BYTES, read_all
 from downwatch.records import Service
 
 CATEGORIES: tuple[str, ...] = (
@@ -207,7 +208,8 @@ def parse_services(text: str, origin: str) -> list[Service]:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            return read_all(handle, f"catalog file {path}", "a TOML catalog", MAX_TOML_BYTES).decode("utf-8")
     except FileNotFoundError as exc:
         raise ConfigError(f"catalog file {path} not found; fix catalog_path or create the file") from exc
     except UnicodeDecodeError as exc:
@@ -220,8 +222,9 @@ def _parse(text: str, origin: str) -> list[dict[str, Any]]:
     """The file's entries, each checked for known keys and value types (not yet for completeness)."""
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{origin} is not valid TOML ({exc}); fix the syntax") from exc
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ConfigError(f"{origin} is not valid TOML ({reason}); fix the syntax") from exc
     unknown = sorted(set(data) - {"service"})
     if unknown:
         raise ConfigError(f"{origin}: unknown top-level key {unknown[0]!r}; "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from downwatch.errors import ConfigError
+from downwatch.input_limits import MAX_TOML_BYTES, read_all
 
 
 def _doc(text: str, **kw: Any) -> Any:
@@ -223,11 +224,15 @@ def load_settings(config_file: str | os.PathLike[str] | None = None,
     if path:
         try:
             with open(path, "rb") as fh:
-                data = tomllib.load(fh)
+                data = tomllib.loads(read_all(fh, str(path), "a TOML settings file", MAX_TOML_BYTES)
+                                     .decode("utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(f"config file {path} not found; check --config or DOWNWATCH_CONFIG") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from exc
+        except (tomllib.TOMLDecodeError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise ConfigError(f"config file {path} is not valid TOML: {reason}") from exc
         except OSError as exc:
             raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from exc
         for key, value in data.items():

@@ -20,6 +20,7 @@ from downwatch.errors import InputError, unreadable
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 MAX_LINE_BYTES = 1024 * 1024
 MAX_ROWS = 2_000_000
+MAX_TOML_BYTES = 4 * 1024 * 1024  # a settings or catalog file
 _CHUNK = 1024 * 1024
 
 

@@ -128,3 +128,30 @@ def test_score_quotes_a_timestamp_holding_a_line_break(tmp_path: Path) -> None:
     assert out[0] == ["timestamp", "value", "anomaly_score"]
     assert [tuple(row[:2]) for row in out[1:]] == rows
     assert all(0.0 <= float(row[2]) <= 1.0 for row in out[1:])
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (None, "larger than 4,194,304 bytes"),
+    (b"bucket_seconds = 60\nlog_level = \"\xf2\x28\"\n", "not UTF-8"),
+    (b"a = " + b"[" * 3000 + b"]" * 3000 + b"\n", "nested too deeply"),
+])
+def test_a_corrupt_or_endless_config_file_is_refused(tmp_path: Path, body: bytes | None,
+                                                     fragment: str) -> None:
+    config = "/dev/zero"
+    if body is not None:
+        (tmp_path / "config.toml").write_bytes(body)
+        config = str(tmp_path / "config.toml")
+    posts = write(tmp_path, "in.jsonl", '{"id": 1, "text": "bt down"}\n')
+    assert_refused(downwatch("--config", config, "classify", posts), "classify", fragment)
+
+
+@pytest.mark.parametrize(("body", "fragment"), [
+    (b"#" * (4 * 1024 * 1024 + 1), "larger than 4,194,304 bytes"),
+    (b"[[service]]\nslug = " + b"[" * 3000 + b"\n", "nested too deeply"),
+])
+def test_a_corrupt_or_oversized_catalog_file_is_refused(tmp_path: Path, body: bytes, fragment: str) -> None:
+    (tmp_path / "catalog.toml").write_bytes(body)
+    catalog = str(tmp_path / "catalog.toml")
+    config = write(tmp_path, "config.toml", f'catalog_path = "{catalog}"\n')
+    posts = write(tmp_path, "in.jsonl", '{"id": 1, "text": "bt down"}\n')
+    assert_refused(downwatch("--config", config, "classify", posts), "classify", fragment)
