@@ -29,6 +29,7 @@ from downwatch.store.detector_output import (
     ScoreRow,
     TickOutput,
     VerdictChange,
+    first_count_bucket,
     next_incident_id,
     read_counts,
     read_states,
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 Publish = Callable[[Mapping[str, Mapping[str, Any]], datetime], object]
 CHUNK_BUCKETS = 720
+CATCH_UP_LIMIT = timedelta(days=1)
 OFFICIAL_DESCRIPTIONS = {"none": "All Systems Operational", "minor": "Minor Service Outage",
                          "major": "Partial System Outage", "critical": "Major Service Outage"}
 
@@ -184,7 +186,8 @@ class DetectorTicker:
 
     async def restore(self, start: datetime | None = None) -> None:
         """Load the detector's memory from the store; without any, start scoring at ``start``
-        (default: the start given before, else now)."""
+        (default: the start given before, else now), or at the first bucket already counted if
+        that is earlier (``_first_unscored``)."""
         if start is not None:
             self._start = start
         states = await read_states(self._pool, self._services)
@@ -207,11 +210,21 @@ class DetectorTicker:
         if detector.last_bucket is not None:
             self.last_bucket = datetime.fromtimestamp(detector.last_bucket, UTC)
         elif self._start is not None:
-            self.last_bucket = bucket_of(self._start, int(self._bucket.total_seconds())) - self._bucket
+            start = await self._first_unscored(self._start)
+            self.last_bucket = bucket_of(start, int(self._bucket.total_seconds())) - self._bucket
         else:
             self.last_bucket = None
         self._reload = False
         self.health.restored()
+
+    async def _first_unscored(self, start: datetime) -> datetime:
+        """Where scoring starts when the store holds no detector memory: ``start``, or the first
+        bucket already holding counts if that is earlier (a process that died before its first tick
+        wrote must not leave its reports unscored), at most ``CATCH_UP_LIMIT`` before ``start``."""
+        first = await first_count_bucket(self._pool)
+        if first is None or first >= start:
+            return start
+        return max(first, start - CATCH_UP_LIMIT)
 
     def _loaded(self, states: Mapping[str, tuple[datetime, bytes]]) -> tuple[LiveDetector, set[str]]:
         """A detector holding every readable stored state; a corrupt one costs only its service its
