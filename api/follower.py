@@ -10,7 +10,6 @@ so every process answers with the same ETag.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from api.background import running
 from api.keys import BOARD, HEALTH_CHECKS, POOL, SETTINGS
 from api.store_access import UNAVAILABLE
 from downwatch.store.detector_output import read_verdicts
@@ -100,12 +100,7 @@ def follow_store(interval_seconds: float | None = None
 
         if POOL not in app:
             raise RuntimeError("follow_store needs a store: set database_url")
-        task = asyncio.create_task(loop(), name="board-follower")
-        try:
+        async with running(loop(), "board-follower"):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     return follow

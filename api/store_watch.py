@@ -8,7 +8,6 @@ once the server answers (``downwatch.store.guard``); requests never probe a serv
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 
+from api.background import running
 from api.keys import HEALTH_CHECKS, METRICS, POOL, SETTINGS
 from api.metrics import Gauge
 from api.store_access import UNAVAILABLE
@@ -94,10 +94,5 @@ async def store_watch_context(app: web.Application) -> AsyncIterator[None]:
     app[METRICS].add_gauge(Gauge("downwatch_store", "The store as the background watch sees it: up, "
                                  "circuit_open, and the breaker's opened/rejected/failures totals.",
                                  ("counter",), watch.metrics))
-    task = asyncio.create_task(watch.run(), name="store-watch")
-    try:
+    async with running(watch.run(), "store-watch"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from downwatch.config import Settings
 
@@ -61,3 +64,14 @@ class RoleProcess:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
+
+
+async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 300) -> Any:
+    """Poll ``probe`` every 0.1 s until it returns something truthy; fail naming ``what``."""
+    last = None
+    for _ in range(attempts):
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never saw {what}; last: {last!r}")

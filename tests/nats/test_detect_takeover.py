@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 import asyncpg
@@ -18,21 +18,12 @@ from downwatch.runtime.roles.apps import role_app
 from downwatch.runtime.roles.verdict_chunks import decode_chunk
 from downwatch.store.detector_lock import LOCK_NAMESPACE
 from tests.nats.conftest import reporter
-from tests.nats.processes import RoleProcess, role_environment
+from tests.nats.processes import RoleProcess, role_environment, wait_until
 
 SERVICES = ("adyen", "akamai")  # one in each of the two partitions
 HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND granted "
         "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
-
-async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 300) -> Any:
-    last = None
-    for _ in range(attempts):
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never saw {what}; last: {last!r}")
 
 
 async def reporting(api: TestClient, stop: asyncio.Event) -> int:  # type: ignore[type-arg]

@@ -4,9 +4,8 @@ JetStream and the writer, and every post of the stream is stored and counted exa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 from aiohttp.test_utils import TestClient, TestServer
@@ -17,16 +16,9 @@ from tests.fakes.jetstream import FakeJetstream
 from tests.fakes.server import serving_in_thread
 from tests.ingest.test_runner_restart import HASH_KEY, expected_signals, stream
 from tests.nats.processes import RoleProcess, role_environment
+from tests.nats.processes import wait_until as poll_until
 
-
-async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 900) -> Any:
-    last = None
-    for _ in range(attempts):
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never saw {what}; last: {last!r}")
+wait_until = partial(poll_until, attempts=900)
 
 
 async def test_ingest_role_killed_mid_stream_loses_and_doubles_nothing(nats_settings: Settings,

@@ -4,9 +4,7 @@ Retry-After instead of hanging; everything resumes once NATS is back, with nothi
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -17,16 +15,7 @@ from downwatch.runtime.bus.local_server import LocalNats
 from downwatch.runtime.roles.apps import role_app
 from downwatch.runtime.roles.verdict_watch import STALE_WARNING
 from tests.nats.conftest import reporter
-
-
-async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 300) -> Any:
-    last = None
-    for _ in range(attempts):
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never saw {what}; last: {last!r}")
+from tests.nats.processes import wait_until
 
 
 async def test_nats_restart_keeps_verdicts_served_and_reports_refused_quickly(

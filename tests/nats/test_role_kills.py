@@ -4,8 +4,7 @@ answered 202 is stored once, a retry of an unanswered one counts at most once, n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import partial
 
 import aiohttp
 import asyncpg
@@ -15,16 +14,9 @@ from downwatch.config import Settings
 from downwatch.runtime.roles.apps import role_app
 from tests.nats.conftest import reporter
 from tests.nats.processes import RoleProcess, free_port, role_environment
+from tests.nats.processes import wait_until as poll_until
 
-
-async def wait_until(what: str, probe: Callable[[], Awaitable[Any]], attempts: int = 600) -> Any:
-    last = None
-    for _ in range(attempts):
-        last = await probe()
-        if last:
-            return last
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"never saw {what}; last: {last!r}")
+wait_until = partial(poll_until, attempts=600)
 
 
 async def stored(conn: asyncpg.Connection) -> tuple[set[str], int]:

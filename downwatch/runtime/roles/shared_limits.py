@@ -22,6 +22,7 @@ import orjson
 from aiohttp import web
 from nats.aio.msg import Msg
 
+from api.background import running
 from api.keys import REPORT_LIMITER, SETTINGS
 from api.ratelimit import NETWORK_RATE_FACTOR, ReportLimiter, TokenBucket
 from downwatch.runtime.bus.connection import Bus
@@ -108,13 +109,10 @@ def shared_limits_context(bus: Bus) -> Callable[[web.Application], AsyncIterator
                         await bus.nc.publish(SUBJECT, orjson.dumps(message))
 
         subscription = await bus.nc.subscribe(SUBJECT, cb=on_usage)
-        task = asyncio.create_task(share(), name="shared-rate-limits")
         try:
-            yield
+            async with running(share(), "shared-rate-limits"):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             with contextlib.suppress(Exception):
                 await subscription.unsubscribe()
 
