@@ -9,6 +9,7 @@ or an incident opens and takes it over.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -29,7 +30,13 @@ def at(epoch: float) -> datetime | None:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if moment is None else _iso(moment)
+
+
+@functools.lru_cache(maxsize=4096)
+def _iso(moment: datetime) -> str:
+    """Cached: a tick formats the same bucket and update time once per service."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def shares(counts: Mapping[str, float], top: int = TOP_N) -> dict[str, float]:

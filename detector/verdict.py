@@ -106,7 +106,9 @@ def _sources(obs: BucketObservation | None, expected: float, post_share: float,
     for kind, observed, share in ((Kind.REPORT, obs.reports if obs else 0.0, 1.0 - post_share),
                                   (Kind.POST, obs.posts if obs else 0.0, post_share)):
         mu = max(expected * share, 1e-6)
-        p = upper_tail(np.array([observed]), np.array([mu]), np.array([variance(mu, r)]))[0]
+        # P(X >= 0) = 1: a source with nothing in this bucket scores 0 (most services, most ticks)
+        p = 1.0 if observed <= 0 else upper_tail(np.array([observed]), np.array([mu]),
+                                                   np.array([variance(mu, r)]))[0]
         out[kind.value] = {"observed": round(float(observed), 3), "expected": round(mu, 3),
                            "score": round(float(1 - p), 6)}
     if obs is not None and obs.probe_checks > 0:

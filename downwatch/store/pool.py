@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit, urlunsplit
 
 import asyncpg
+import orjson
 
 from downwatch.errors import StoreUnavailable
 from downwatch.store.guard import GuardedPool, StoreBreaker, quiet_pool_logs
@@ -30,7 +30,12 @@ CONNECT_ERRORS: tuple[type[BaseException], ...] = (
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    await conn.set_type_codec("jsonb", encoder=_jsonb_text, decoder=orjson.loads, schema="pg_catalog")
+
+
+def _jsonb_text(value: Any) -> str:
+    """orjson rather than json: a detector tick writes every service's verdict as jsonb."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS).decode()
 
 
 SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
