@@ -48,8 +48,9 @@ def largest_first(values: Mapping[str, float]) -> dict[str, float]:
 
 
 def facts_of(row: Mapping[str, Any]) -> IncidentFacts:
-    """An incident row of the store (columns plus its JSON ``body`` or ``details``)."""
-    body = row.get("details") or row.get("body") or {}
+    """An incident: a row of the store (columns plus its JSON ``body``) or an item of ``/v1/incidents``
+    (``problems`` and ``locations`` beside the columns)."""
+    body = row.get("body") or row
     started = as_time(row["started_at"])
     detected = as_time(row["detected_at"]) or started
     assert started is not None and detected is not None

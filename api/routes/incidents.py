@@ -21,11 +21,21 @@ MAX_LIMIT = 500
 MAX_OFFSET = 100_000
 
 
+COLUMNS = ("id", "service", "status", "severity", "started_at", "detected_at", "peak_at", "peak_count",
+           "ended_at")
+"""Each incident field appears once: these from the row's columns ..."""
+BODY_FIELDS = ("problems", "locations")
+"""... and these from its JSON body (the rest of the body repeats the columns)."""
+
+
 def incident_entry(row: dict[str, Any]) -> dict[str, Any]:
-    body = row.pop("body", None)
-    row.pop("updated_at", None)
-    row["details"] = body if isinstance(body, dict) else {}
-    return row
+    body = row.get("body")
+    body = body if isinstance(body, dict) else {}
+    entry = {name: row[name] for name in COLUMNS}
+    for name in BODY_FIELDS:
+        value = body.get(name)
+        entry[name] = value if isinstance(value, dict) else {}
+    return entry
 
 
 async def list_incidents(request: web.Request) -> web.Response:

@@ -9,8 +9,8 @@ from api.routes.dashboard_story import facts_of, official_gap, per_bucket, quota
 ROW = {"status": "active", "severity": "down", "started_at": datetime(2025, 2, 4, 8, 12, tzinfo=UTC),
        "detected_at": datetime(2025, 2, 4, 8, 15, tzinfo=UTC),
        "peak_at": datetime(2025, 2, 4, 9, 42, tzinfo=UTC), "peak_count": 4310.0, "ended_at": None,
-       "details": {"problems": {"email": 0.2, "login": 0.41, "billing": 0.22},
-                   "locations": {"Leeds": 40, "London": 1200, "Manchester": 480}}}
+       "problems": {"email": 0.2, "login": 0.41, "billing": 0.22},
+       "locations": {"Leeds": 40, "London": 1200, "Manchester": 480}}
 OFFICIAL = {"indicator": "none", "description": "All Systems Operational", "incident": None}
 
 
@@ -27,7 +27,8 @@ def test_the_summary_gives_the_figures_a_reporter_quotes() -> None:
 
 
 def test_a_resolved_incident_says_when_it_ended_and_small_ratios_keep_a_decimal() -> None:
-    row = {**ROW, "status": "resolved", "ended_at": "2025-02-04T11:05:00Z", "details": {}}
+    row = {**ROW, "status": "resolved", "ended_at": "2025-02-04T11:05:00Z", "problems": {},
+           "locations": {}}
     text = quotable_summary("BT", facts_of(row), 1000.0, 300, None, datetime(2025, 2, 4, 12, 0, tzinfo=UTC))
     assert "peaked at 4,310 per 5 minutes at 09:42 UTC, 4.3 times the usual level" in text
     assert text.endswith("Reports returned to normal at 11:05 UTC, after 2 h 53 min.")

@@ -18,6 +18,9 @@ async def test_incidents_are_listed_newest_first_and_filtered_by_the_url(dashboa
     assert await rows.evaluate_all("rows => rows.map(r => r.dataset.service)") == ["bt", "sky"]
     await expect(rows.first).to_contain_text("down, ongoing")
     await expect(rows.nth(1)).to_contain_text("1 h 15 min")
+    cells = rows.first.locator("td")
+    await expect(cells.nth(5)).to_have_text("Signing in 40%, Billing & account 22%, Email 20%")
+    await expect(cells.nth(6)).to_have_text("London (610), Manchester (204), Birmingham (198)")
     await page.screenshot("incidents")
 
     await page.page.get_by_label("Category").select_option("broadband")

@@ -101,7 +101,6 @@ export async function renderIncidents(main, ctx) {
     const service = bySlug.get(incident.service);
     const started = parseTime(incident.started_at);
     const ended = parseTime(incident.ended_at);
-    const details = incident.details || {};
     body.append(h("tr", { "data-service": incident.service },
       h("th", { scope: "row" }, h("a", { href: serviceLink(incident), "data-nav": true }, service ? service.name : incident.service)),
       h("td", {}, h("span", { class: `badge small status-${incident.severity}` }, incident.status === "active" ? `${incident.severity}, ongoing` : incident.severity)),
@@ -109,8 +108,8 @@ export async function renderIncidents(main, ctx) {
       h("td", {}, incident.peak_count !== null ? [count(incident.peak_count), " at ", timeEl(incident.peak_at)] : "—"),
       h("td", {}, ended ? timeEl(ended) : "ongoing"),
       h("td", {}, started ? durationText((ended || new Date()) - started) : "—"),
-      h("td", {}, topKeys(details.problems, problemWord)),
-      h("td", {}, topKeys(details.locations))));
+      h("td", {}, topKeys(incident.problems, problemWord)),
+      h("td", {}, topKeys(incident.locations))));
   }
 
   let offset = 0;
