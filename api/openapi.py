@@ -111,7 +111,10 @@ def openapi_document(bucket_seconds: int = 60) -> dict[str, Any]:
         }, description="Every field once: no nested copy of the incident."),
         "IncidentList": obj({"incidents": {"type": "array", "items": ref("Incident")},
                              "count": {"type": "integer"}, "limit": {"type": "integer"},
-                             "offset": {"type": "integer"}, "next_offset": nullable("integer")}),
+                             "offset": {"type": "integer"}, "next_offset": nullable("integer"),
+                             "as_of": {**TIME, "description": "the verdict board's time (the data's now, "
+                                                              "the demo's clock in the demo): an active "
+                                                              "incident has lasted until as_of"}}),
         "ReportRequest": obj({
             "service": {"type": "string", "minLength": 1, "maxLength": 64,
                         "description": "a slug from GET /v1/services"},

@@ -63,7 +63,7 @@ async def list_incidents(request: web.Request) -> web.Response:
         entries = [incident_entry(row) for row in rows[:limit]]
         next_offset = offset + limit if len(rows) > limit else None
         document = {"incidents": entries, "count": len(entries), "limit": limit, "offset": offset,
-                    "next_offset": next_offset}
+                    "next_offset": next_offset, "as_of": board.published_at}
         return Representation.of(document, board.published_at)
 
     key = ("incidents", service, status, start, end, limit, offset)

@@ -80,10 +80,11 @@ async def test_incidents_filter_and_page(client: TestClient[Any, Any], pool: asy
     ])
     async with pool.acquire() as conn:
         await write_tick(conn, out)
-    board_of(client).publish({}, datetime.now(UTC))
+    board_of(client).publish({}, START + timedelta(days=3))
 
     everything = await conformance.check("GET", "/v1/incidents",
                                          await client.get("/v1/incidents?service=adyen"))
+    assert everything["as_of"] == "2024-03-04T12:00:00Z", "the board's time: active incidents last until it"
     assert [i["status"] for i in everything["incidents"]] == ["active", "resolved"]
     newest = everything["incidents"][0]
     assert newest == {"id": int((START + timedelta(days=1)).timestamp()), "service": "adyen",

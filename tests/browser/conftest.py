@@ -19,7 +19,7 @@ from api.keys import BOARD
 from api.tuning import ApiTuning
 from downwatch.config import Settings
 from downwatch.store.pool import connect
-from tests.browser.replayed_incident import Incident, current_verdicts, now_utc, seed, story_for
+from tests.browser.replayed_incident import STORY_NOW, Incident, current_verdicts, seed, story_for
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 CHROMIUM = "/usr/bin/chromium"
@@ -61,7 +61,7 @@ class WatchedPage:
 @pytest.fixture
 async def dashboard(aiohttp_server: Callable[..., Awaitable[TestServer]],
                     fresh_database_url: str) -> Dashboard:
-    story = story_for(now_utc())
+    story = story_for(STORY_NOW)
     conn = await connect(fresh_database_url)
     try:
         incident_id = await seed(conn, story)
@@ -101,11 +101,17 @@ async def _watched(browser: Browser, **context_options: Any) -> AsyncIterator[Wa
         await context.close()
 
 
-@pytest.fixture
-async def page(browser: Browser, dashboard: Dashboard) -> AsyncIterator[WatchedPage]:
+async def watched_page(browser: Browser) -> AsyncIterator[WatchedPage]:
     """A desktop-sized page in London time (the dashboard shows the reader's zone)."""
     async for watched in _watched(browser, viewport={"width": 1200, "height": 900},
                                   timezone_id="Europe/London", locale="en-GB"):
+        yield watched
+
+
+@pytest.fixture
+async def page(browser: Browser, dashboard: Dashboard) -> AsyncIterator[WatchedPage]:
+    """A desktop page over the replayed story."""
+    async for watched in watched_page(browser):
         yield watched
 
 

@@ -2,7 +2,8 @@
 
 Detector output (scores, verdict changes, incidents) goes through ``write_tick`` and the evidence
 (reports and public posts with places) through ``insert_signals``, exactly as the live process writes
-them; the current verdicts are published on the board. Everything is relative to ``now``.
+them; the current verdicts are published on the board. Everything is relative to ``now``
+(``STORY_NOW``, in the past).
 """
 
 from __future__ import annotations
@@ -184,5 +185,6 @@ async def seed(conn: asyncpg.Connection, story: Incident) -> int:
     return BT_INCIDENT_ID
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+STORY_NOW = datetime(2025, 2, 4, 19, 0, tzinfo=UTC)
+"""The story's clock: far from the wall clock, so a page that measured "now" by the browser's clock
+instead of the data's would show durations no history allows."""

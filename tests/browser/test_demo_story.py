@@ -4,22 +4,33 @@ and detector (``downwatch.runtime.demo.DemoSystem``), stepped by the test, watch
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
 from downwatch.config import Settings
 from downwatch.runtime.demo import DemoSystem
-from tests.browser.conftest import WatchedPage
+from tests.browser.conftest import WatchedPage, watched_page
+from tests.browser.test_data_clock import assert_possible
+
+HISTORY_DAYS = 2
 
 
 @pytest.fixture
 async def demo(fresh_database_url: str) -> AsyncIterator[DemoSystem]:
     settings = Settings(database_url=fresh_database_url, hash_key="demo-browser-test-key")
-    async with DemoSystem.start(settings, history_days=2) as system:
+    async with DemoSystem.start(settings, history_days=HISTORY_DAYS) as system:
         yield system
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[WatchedPage]:
+    """A desktop page on the demo alone (not on the replayed story's database, which the demo shares)."""
+    async for watched in watched_page(browser):
+        yield watched
 
 
 async def test_the_demo_outage_appears_live_and_tells_its_story(
@@ -47,6 +58,19 @@ async def test_the_demo_outage_appears_live_and_tells_its_story(
     await expect(summary).to_contain_text("the usual level for a Tuesday morning")
     await expect(page.page.locator(".gap.disagree")).to_contain_text("The crowd says BT is DOWN")
     await expect(page.page.locator("#problems tbody tr").first).to_contain_text("Signing in")
+    demo_history = timedelta(days=HISTORY_DAYS + 1)
+    await expect(summary).to_contain_text("the problem is ongoing (")
+    assert_possible(await page.page.inner_text("main"), "/s/bt in the demo", demo_history)
+    await page.page.goto(str(server.make_url("/incidents")))
+    ongoing = page.page.locator("table.incidents tbody tr[data-service=bt] [data-role=duration]")
+    async with aiohttp.ClientSession() as session, \
+            session.get(str(server.make_url("/v1/incidents?service=bt&status=active"))) as response:
+        listing = await response.json()
+    [active] = listing["incidents"]
+    lasted = datetime.fromisoformat(listing["as_of"]) - datetime.fromisoformat(active["started_at"])
+    assert timedelta(minutes=40) <= lasted <= timedelta(minutes=46), "onset back-dated to the rise's start"
+    await expect(ongoing).to_have_text(f"{lasted.seconds // 60} min")
+    assert_possible(await page.page.inner_text("main"), "/incidents in the demo", demo_history)
     await page.page.goto(str(server.make_url("/s/bt?range=6h")))
     six_hours = page.page.locator("#chart path[data-series=observed]")
     await expect(six_hours).to_have_attribute("data-points", "360")

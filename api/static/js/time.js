@@ -1,4 +1,6 @@
-// Times in the reader's zone, with the UTC time in the title (shown on hover).
+// Times in the reader's zone, with the UTC time in the title (shown on hover), and the data's clock:
+// every "now", "ongoing for" and "today" is measured against the time of the data the page shows (the
+// board's time; the demo's clock in the demo), never against the browser's wall clock.
 
 const clockFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 const dayClockFormat = new Intl.DateTimeFormat(undefined, {
@@ -23,9 +25,23 @@ function sameLocalDay(a, b) {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
-export function localText(date, { full = false, reference = new Date() } = {}) {
+let dataClock = null;
+
+// Views call this with the time an answer was computed at (the board's `at`, `as_of`, `updated_at`).
+export function setDataNow(value) {
+  const date = parseTime(value);
+  if (date && (!dataClock || date > dataClock)) dataClock = date;
+  return dataClock;
+}
+
+// The data's now, or null before any answer said it.
+export function dataNow() {
+  return dataClock;
+}
+
+export function localText(date, { full = false, reference = dataClock } = {}) {
   if (full) return fullFormat.format(date);
-  return sameLocalDay(date, reference) ? clockFormat.format(date) : dayClockFormat.format(date);
+  return reference && sameLocalDay(date, reference) ? clockFormat.format(date) : dayClockFormat.format(date);
 }
 
 export function timeEl(value, options = {}) {
@@ -41,8 +57,10 @@ export function timeEl(value, options = {}) {
   return node;
 }
 
+// A duration as words, or null when it cannot be one (negative, or not a number).
 export function durationText(ms) {
-  const minutes = Math.max(0, Math.round(ms / 60000));
+  if (!Number.isFinite(ms) || ms < 0) return null;
+  const minutes = Math.round(ms / 60000);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
   if (hours < 48) return `${hours} h ${String(minutes % 60).padStart(2, "0")} min`;
@@ -52,4 +70,11 @@ export function durationText(ms) {
 export function toLocalInput(date) {
   const pad = (n) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+// How long from `start` to `end`, or to the data's now while it is ongoing; null when unknown.
+export function elapsedText(start, end = null, asOf = dataClock) {
+  const from = parseTime(start);
+  const to = parseTime(end) || parseTime(asOf);
+  return from && to ? durationText(to - from) : null;
 }

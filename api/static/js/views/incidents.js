@@ -5,7 +5,7 @@ import { catalog } from "../catalog.js";
 import { clear, h } from "../dom.js";
 import { exportBar, tableToPng } from "../export.js";
 import { count, problemWord, share } from "../format.js";
-import { durationText, parseTime, timeEl } from "../time.js";
+import { elapsedText, parseTime, setDataNow, timeEl } from "../time.js";
 
 const PAGE = 200;
 const FILTERS = ["service", "category", "country", "from", "to"];
@@ -107,7 +107,7 @@ export async function renderIncidents(main, ctx) {
       h("td", {}, timeEl(incident.started_at, { full: true })),
       h("td", {}, incident.peak_count !== null ? [count(incident.peak_count), " at ", timeEl(incident.peak_at)] : "—"),
       h("td", {}, ended ? timeEl(ended) : "ongoing"),
-      h("td", {}, started ? durationText((ended || new Date()) - started) : "—"),
+      h("td", { "data-role": "duration" }, elapsedText(started, ended) || "—"),
       h("td", {}, topKeys(incident.problems, problemWord)),
       h("td", {}, topKeys(incident.locations))));
   }
@@ -117,6 +117,7 @@ export async function renderIncidents(main, ctx) {
     more.hidden = true;
     try {
       const page = await getJSON(`/v1/incidents${query({ service: chosen.service, from: dayStart(chosen.from), to: dayEnd(chosen.to), limit: PAGE, offset })}`);
+      setDataNow(page.as_of);
       const kept = page.incidents.filter(keep);
       kept.forEach((incident) => { rows.push(incident); add(incident); });
       offset = page.next_offset ?? offset;

@@ -6,7 +6,7 @@ import { append, clear, h } from "../dom.js";
 import { exportBar, tableToPng } from "../export.js";
 import { count, decimal, statusWord, timesNormal } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
-import { timeEl, utcText } from "../time.js";
+import { dataNow, setDataNow, timeEl, utcText } from "../time.js";
 
 const SPARK_HOURS = 3;
 const REFRESH_MS = 60000;
@@ -91,7 +91,7 @@ export async function renderNow(main) {
       const data = await getJSON(`/dashboard/data/now?hours=${SPARK_HOURS}`);
       entries.clear();
       for (const entry of data.services) entries.set(entry.slug, entry);
-      updatedAt = new Date(data.at);
+      updatedAt = setDataNow(data.at);
       step = data.step;
       draw();
     } catch (error) {
@@ -116,7 +116,7 @@ export async function renderNow(main) {
       if (isUnusual(entry)) entries.set(entry.slug, entry);
       else entries.delete(entry.slug);
       if (before === entry.status) return;
-      updatedAt = new Date(verdict.updated_at || Date.now());
+      updatedAt = setDataNow(verdict.updated_at) || dataNow();
       draw();
       announce(`${entry.name} is now ${statusWord(entry.status).toLowerCase()}`
         + (timesNormal(entry.ratio) ? `, ${timesNormal(entry.ratio)}` : "") + ".");

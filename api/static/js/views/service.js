@@ -7,7 +7,7 @@ import { clear, h } from "../dom.js";
 import { exportBar, svgToPng, tableToPng } from "../export.js";
 import { count, decimal, problemWord, share, statusWord, timesNormal } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
-import { durationText, parseTime, timeEl, toLocalInput, utcText } from "../time.js";
+import { dataNow, durationText, parseTime, setDataNow, timeEl, toLocalInput, utcText } from "../time.js";
 
 const HOUR = 3600e3;
 const RANGES = {
@@ -112,7 +112,7 @@ function incidentPanel(incident, bucketSeconds) {
     ["Peak", incident.peak_count !== null
       ? `${count(incident.peak_count)} reports in ${stepWords(bucketSeconds)}${peakTimes ? `, ${timesNormal(peakTimes).replace(" normal", " the usual level")}` : ""}`
       : "Peak", incident.peak_at],
-    ["Recovery", end ? `Back to normal after ${durationText(end - parseTime(incident.started_at))}` : "Still ongoing", incident.ended_at],
+    ["Recovery", end ? `Back to normal after ${durationText(end - parseTime(incident.started_at)) || "an unknown time"}` : "Still ongoing", incident.ended_at],
   ];
   return section("story", "Incident timeline",
     h("p", { class: "muted" }, "A summary you can quote (times in UTC):"),
@@ -266,8 +266,12 @@ export async function renderService(main, ctx) {
   try {
     [verdict, service] = await Promise.all([
       getJSON(`/v1/services/${encodeURIComponent(slug)}`),
-      getJSON(`/v1/services${query({ q: slug })}`).then((b) => b.services.find((s) => s.slug === slug)),
+      getJSON(`/v1/services${query({ q: slug })}`).then((b) => {
+        setDataNow(b.updated_at);
+        return b.services.find((s) => s.slug === slug);
+      }),
     ]);
+    setDataNow(verdict.updated_at);
   } catch (error) {
     clear(main).append(h("h1", {}, error instanceof ApiError && error.status === 404 ? "No such service" : "Could not load this service"),
       h("p", {}, error.message), h("p", {}, h("a", { href: "/", "data-nav": true }, "See what is down now")));
@@ -287,7 +291,7 @@ export async function renderService(main, ctx) {
   let data = null;
   async function loadRange() {
     const scored = parseTime(verdict.bucket);
-    const anchor = scored ? new Date(scored.getTime() + BUCKET_SECONDS * 1000) : parseTime(verdict.updated_at) || new Date();
+    const anchor = scored ? new Date(scored.getTime() + BUCKET_SECONDS * 1000) : parseTime(verdict.updated_at) || dataNow();
     const range = requestedRange(ctx.url.searchParams, anchor, BUCKET_SECONDS);
     const span = { from: range.from.toISOString(), to: range.to.toISOString() };
     let timeline;
@@ -324,6 +328,7 @@ export async function renderService(main, ctx) {
       const changed = next.status !== verdict.status;
       const newBucket = next.bucket !== verdict.bucket;
       verdict = next;
+      setDataNow(verdict.updated_at);
       drawHead();
       if (changed) announce(`${service.name} is now ${statusWord(verdict.status).toLowerCase()}.`);
       if (changed || newBucket) {
