@@ -67,17 +67,22 @@ def advance(rows: np.ndarray, i: int, bucket: float, x: float, expected: float, 
 
 
 @inlined
-def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> bool:
-    """The counts summed since the run began lie ``run_significance_z`` standard deviations above their
-    expected sum E: variance E + r_learned * E * mu + r_young * E^2, the learned over-dispersion being
-    independent per bucket and the young-profile one one error for the whole run."""
+def run_z(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> float:
+    """How many standard deviations the counts summed since the run began lie above their expected sum
+    E: variance E + r_learned * E * mu + r_young * E^2, the learned over-dispersion being independent per
+    bucket and the young-profile one one error for the whole run."""
     expected_sum = maximum(rows[RUN_EXP, i], MIN_MEAN)
     mu = maximum(e, MIN_MEAN)
     r_young = young_dispersion(rows[SEEN, i], limits.young_profile_dispersion, limits.hod_prior_buckets)
     r_learned = maximum(1.0 / size - r_young, 0.0)
     variance = expected_sum + r_learned * expected_sum * mu + r_young * expected_sum * expected_sum
-    z = (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)
-    return z >= limits.run_significance_z
+    return (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)
+
+
+@inlined
+def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> bool:
+    """The run's total is ``run_significance_z`` standard deviations above its expected sum (``run_z``)."""
+    return run_z(rows, i, e, size, limits) >= limits.run_significance_z
 
 
 @inlined

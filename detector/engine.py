@@ -47,6 +47,9 @@ class StepOutput:
     dispersion: np.ndarray
     """The over-dispersion r each count was judged with (variance = expected + r * expected^2)."""
     score: np.ndarray
+    decision: np.ndarray | None
+    """How near the incident rule is to opening an incident (< 0.5) or how deep into one the service is
+    (>= 0.5), in [0, 1] (``detector.decision``); ``None`` unless the caller asked for it."""
     status: np.ndarray
     confidence: np.ndarray | None
     """``None`` when the caller asked for none (a replay that keeps no timeline)."""
@@ -72,7 +75,7 @@ class Engine:
         return self._workspace
 
     def step(self, state: DetectorState, arrays: BucketArrays, bucket: int,
-             with_confidence: bool = True) -> StepOutput:
+             with_confidence: bool = True, with_decision: bool = False) -> StepOutput:
         """Advance every service by the bucket starting at epoch second ``bucket``, in place."""
         n = state.size
         work = self.workspace(n)
@@ -91,6 +94,7 @@ class Engine:
             probe_failed = probe_checks = NO_FLOATS
         score, status, alarm_before = np.empty(n), np.empty(n), np.empty(n)
         changed = np.empty(n, dtype=np.intp)
+        decided = np.empty(n if with_decision else 0)
         official = NO_CODES if arrays.official is None else arrays.official
         n_changed = passes.after_tails(
             state.rows, float(bucket), observed, work.expected, arrays.reporters, arrays.posts, p,
@@ -98,8 +102,8 @@ class Engine:
             hour, weekday,
             young, probe_failed, probe_checks, probes, official, arrays.official is not None,
             NO_FLAGS if stale is None else stale, stale is not None, self.packed_limits, score, status,
-            alarm_before, changed)
+            alarm_before, changed, decided, with_decision)
         sure = confidence(self.limits, state, p, status, arrays.official) if with_confidence else None
-        return StepOutput(observed=observed, expected=mu, dispersion=dispersion, score=score, status=status,
-                          confidence=sure,
+        return StepOutput(observed=observed, expected=mu, dispersion=dispersion, score=score,
+                          decision=decided if with_decision else None, status=status, confidence=sure,
                           changed=changed[:n_changed], alarm_before=alarm_before)

@@ -9,6 +9,7 @@ and read ``limits[0].name``: a record crosses into compiled code as cheaply as a
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 from typing import NamedTuple
 
@@ -45,6 +46,8 @@ class Limits(NamedTuple):
 
     # The state machine (``detector.machine``).
     score_degraded: float
+    log_p_degraded: float
+    """log(1 - ``score_degraded``): the log tail probability of a bucket surprising enough on its own."""
     score_down: float
     min_reporter_share: float
     min_reporters_degraded: float
@@ -142,7 +145,9 @@ def limits_of(s: DetectorSettings) -> Limits:
         cusum_ratio=s.cusum_ratio, cusum_min_shift=s.per_bucket(s.cusum_min_shift_per_day),
         cusum_degraded=s.cusum_degraded, cusum_down=s.cusum_down,
         run_significance_z=NormalDist().inv_cdf(1.0 - s.run_significance),
-        score_degraded=s.score_degraded, score_down=s.score_down, min_reporter_share=s.min_reporter_share,
+        score_degraded=s.score_degraded,
+        log_p_degraded=math.log(1.0 - s.score_degraded), score_down=s.score_down,
+        min_reporter_share=s.min_reporter_share,
         min_reporters_degraded=s.min_reporters_degraded, min_ratio_degraded=s.min_ratio_degraded,
         incident_excess=s.incident_excess,
         excess_decay=max(0.0, 1.0 - s.bucket_seconds / s.excess_window_seconds),

@@ -88,8 +88,10 @@ class LiveDetector:
         self.book.drop_ended_runs(self.state)
         return tick
 
-    def step_arrays(self, bucket: datetime, arrays: BucketArrays, now: datetime | None = None) -> Tick:
-        """The same as ``update`` for callers that already hold the bucket as arrays."""
+    def step_arrays(self, bucket: datetime, arrays: BucketArrays, now: datetime | None = None,
+                    with_decision: bool = False) -> Tick:
+        """The same as ``update`` for callers that already hold the bucket as arrays; with
+        ``with_decision``, ``last.decision`` holds the incident rule's decision (``detector.decision``)."""
         t = epoch(bucket)
         width = self.settings.bucket_seconds
         if t % width:
@@ -97,7 +99,7 @@ class LiveDetector:
         if self.last_bucket is not None and t <= self.last_bucket:
             raise InputError(f"bucket {bucket.isoformat()} is not after the last one scored")
         before = self.state.status.copy()
-        out = self.engine.step(self.state, arrays, t)
+        out = self.engine.step(self.state, arrays, t, with_decision=with_decision)
         closed = self.book.record(self.state, out.changed, out.alarm_before)
         opened = [inc for i in out.changed.tolist() if out.alarm_before[i] == 0
                   and (inc := self.book.active_for(self.state, i)) is not None]

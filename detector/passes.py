@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from detector import baseline, cusum, machine
+from detector import baseline, cusum, decision, machine
 from detector.dispersion import learned_dispersion, variance, young_dispersion
 from detector.jit import compiled, maximum
 from detector.scoring import MIN_MEAN
@@ -65,9 +65,11 @@ def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected:
                 weekly: np.ndarray, hour: int, weekday: int, young: bool, probe_failed: np.ndarray,
                 probe_checks: np.ndarray, has_probes: bool, official: np.ndarray, has_official: bool,
                 stale: np.ndarray, has_stale: bool, limits: np.ndarray, score: np.ndarray, status: np.ndarray,
-                alarm_before: np.ndarray, changed: np.ndarray) -> int:
+                alarm_before: np.ndarray, changed: np.ndarray, decided: np.ndarray,
+                with_decision: bool) -> int:
     """Score, CUSUM, state machine, learning and shown status of every service; returns how many
-    services' alarm opened or closed an incident, their indices first in ``changed``."""
+    services' alarm opened or closed an incident, their indices first in ``changed``. With
+    ``with_decision``, ``decided`` gets each service's decision (``detector.decision``)."""
     n = rows.shape[1]
     lim = limits[0]
     cold = rows[SEEN] < lim.warmup_buckets if young else np.zeros(n, dtype=np.bool_)
@@ -78,6 +80,12 @@ def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected:
         i = changed[k]
         outside = machine.outside_of(rows, i, has_probes, official, has_official, lim)
         machine.decide(rows, i, bucket, observed[i], expected[i], score[i], size[i], outside, cold[i], lim)
+    if with_decision:
+        for i in range(n):
+            outside = machine.outside_of(rows, i, has_probes, official, has_official, lim)
+            stopped = has_stale and stale[i]
+            decided[i] = 0.0 if stopped else decision.decision(rows, i, bucket, expected[i], p[i], size[i],
+                                                              outside, cold[i], lim)
     learning = np.empty(n)
     baseline.learn_mask(rows, score, cold, stale, has_stale, alarm_before, limits, learning)
     if young:

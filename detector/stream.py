@@ -1,8 +1,10 @@
 """One series (a NAB-format ``timestamp,value`` file) through the live detector, row by row.
 
 A series is the counts of one service: each row is one bucket of ``LiveDetector``, and the row's
-anomaly score is the score the live detector gives that bucket, the same number its verdicts are
-decided on (``Engine.step``'s ``score``). So a NAB figure measures the code that decides verdicts.
+anomaly score is the live detector's decision for that bucket (``Engine.step``'s ``decision``,
+``detector.decision``): below 0.5 how near the incident rule is to opening an incident, above 0.5 how
+deep into one the service is; the alarm is open exactly when it is at least 0.5. So a NAB figure, whose
+threshold is optimised, measures the rule that decides verdicts, made stricter or looser in every gate.
 
 * The bucket width is the largest divisor of a day not above the series' median step (5-minute rows
   give 300 s buckets), so the detector's rates, which are set in time, mean the same at any step.
@@ -43,7 +45,7 @@ def series_settings(epochs: Sequence[float]) -> DetectorSettings:
 
 def score_series(epochs: Sequence[float], values: Sequence[float],
                  settings: DetectorSettings | None = None) -> list[float]:
-    """The live detector's anomaly score of every row (seconds since the epoch, value), causally."""
+    """The live detector's decision of every row (seconds since the epoch, value), causally."""
     chosen = settings or series_settings(epochs)
     width = chosen.bucket_seconds
     detector = LiveDetector([SERVICE], chosen)
@@ -57,8 +59,9 @@ def score_series(epochs: Sequence[float], values: Sequence[float],
             bucket = last + width
         count = np.array([max(float(value), 0.0)])
         detector.step_arrays(datetime.fromtimestamp(bucket, UTC),
-                             BucketArrays(reports=count, posts=zero, reporters=count), now)
-        assert detector.last is not None
-        scores.append(float(detector.last.score[0]))
+                             BucketArrays(reports=count, posts=zero, reporters=count), now,
+                             with_decision=True)
+        assert detector.last is not None and detector.last.decision is not None
+        scores.append(float(detector.last.decision[0]))
         last = bucket
     return scores

@@ -9,11 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from detector.decision import THRESHOLD
 from detector.replay import replay
-from detector.settings import DetectorSettings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "nab" / "posts_with_outage.csv"
 OUTAGE_START = 1500
@@ -54,21 +55,26 @@ def test_scores_the_fixture_to_stdout_and_flags_the_outage() -> None:
     assert [(r["timestamp"], r["value"]) for r in rows] == [(r["timestamp"], r["value"]) for r in source]
     scores = [float(r["anomaly_score"]) for r in rows]
     assert all(0.0 <= s <= 1.0 for s in scores)
-    alarm_level = DetectorSettings().learn_below_score
-    first = next(i for i in range(300, len(scores)) if scores[i] >= alarm_level)
+    first = next(i for i in range(300, len(scores)) if scores[i] >= THRESHOLD)
     assert OUTAGE_START <= first < OUTAGE_START + 6
 
 
-def test_the_score_is_the_live_detectors_own_score_of_each_bucket() -> None:
-    """One detector: the series replayed as one service's report counts gives the same scores."""
+def test_the_score_is_the_live_detectors_decision_of_each_bucket() -> None:
+    """One detector: the series replayed as one service's report counts is in an alarm exactly at the
+    rows whose score is at least the decision threshold, and the replay opens its incident there."""
     result = run_score(str(FIXTURE))
     assert result.returncode == 0, result.stderr
-    scored = [float(r["anomaly_score"]) for r in parse_output(result.stdout)]
+    scored = np.array([float(r["anomaly_score"]) for r in parse_output(result.stdout)])
     source = list(csv.DictReader(FIXTURE.open()))
     counts = pd.DataFrame({"service": "s", "bucket": [r["timestamp"] for r in source], "kind": "report",
                            "count": [float(r["value"]) for r in source]})
-    timeline = replay(counts, bucket_seconds=300).timeline
-    assert scored == pytest.approx(timeline["score"].tolist(), rel=1e-9, abs=1e-12)
+    replayed = replay(counts, bucket_seconds=300)
+    in_alarm = replayed.timeline["status"].isin(["degraded", "down"]).to_numpy()
+    assert in_alarm.any() and (~in_alarm).any()
+    assert np.array_equal(scored >= THRESHOLD, in_alarm)
+    first = int(np.argmax(scored >= THRESHOLD))
+    detected = pd.Timestamp(replayed.incidents["detected_at"].iloc[0])
+    assert pd.Timestamp(source[first]["timestamp"], tz="UTC").floor("5min") == detected
 
 
 def test_output_file_matches_stdout_and_stdin_works(tmp_path: Path) -> None:

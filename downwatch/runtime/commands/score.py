@@ -10,7 +10,9 @@ file beside it and renamed), so an error never leaves a half-written file.
 Rules for awkward input:
 
 * The series is the counts of one service, run through the live detector (``detector.stream``): the
-  score is the live detector's own score of the row's bucket (the number its verdicts are decided on).
+  score is the live detector's decision for the row's bucket (``detector.decision``): below 0.5 how
+  near its incident rule is to opening an incident, above 0.5 how deep into one the service is (the
+  alarm that decides its verdict is open exactly when the score is at least 0.5).
 * Every row is scored, in file order, as if it arrived live; the score of a row depends only on the
   rows before it and itself. The output has exactly the input's rows, in the input's order.
 * The bucket width follows the series' median step; gaps and irregular steps are fine.
@@ -82,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score_rows(rows: list[SeriesRow]) -> list[float]:
-    """The live detector's own score of every row (``detector.stream``: the series is one service)."""
+    """The live detector's decision for every row (``detector.stream``: the series is one service)."""
     from detector.stream import score_series
 
     return score_series([row.epoch_seconds for row in rows], [row.value for row in rows])
