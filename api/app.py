@@ -28,6 +28,7 @@ from api.health_checks import HealthChecks
 from api.keys import (
     BOARD,
     CATALOG,
+    CATALOG_EDIT_LISTENERS,
     CLIENTS,
     CORS,
     HEALTH_CHECKS,
@@ -94,6 +95,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
                                         per_network_per_minute=per_network)
     app[STORE_ANSWERS] = StoreAnswerCache()
     app[HEALTH_CHECKS] = HealthChecks()
+    app[CATALOG_EDIT_LISTENERS] = []
     metrics.add_gauge(Gauge("downwatch_verdicts", "Services by current verdict status.", ("status",),
                             lambda: {(status,): n for status, n in board.status_counts().items()}))
     metrics.add_gauge(Gauge("downwatch_sse_clients", "Connected server-sent-events clients.", (),

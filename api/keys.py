@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 from aiohttp import web
 
@@ -16,6 +18,7 @@ from api.store_cache import StoreAnswerCache
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog
 from downwatch.config import Settings
+from downwatch.records import Service
 
 SETTINGS = web.AppKey("settings", Settings)
 CORS = web.AppKey("cors", CorsPolicy)
@@ -29,3 +32,7 @@ REPORT_LIMITER = web.AppKey("report_limiter", ReportLimiter)
 CLIENTS = web.AppKey("clients", ClientIdentifier)
 STORE_ANSWERS = web.AppKey("store_answers", StoreAnswerCache)
 HEALTH_CHECKS = web.AppKey("health_checks", HealthChecks)
+
+CatalogEditListener = Callable[[Service], Awaitable[None]]
+CATALOG_EDIT_LISTENERS = web.AppKey("catalog_edit_listeners", list[CatalogEditListener])
+"""Told of each admin edit once it is stored (under NATS: shared with the other API processes)."""

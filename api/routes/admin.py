@@ -13,11 +13,11 @@ import orjson
 from aiohttp import web
 
 from api.board import VerdictBoard
-from api.keys import BOARD, SETTINGS
+from api.keys import BOARD, CATALOG_EDIT_LISTENERS, SETTINGS
 from api.request_body import read_body
 from api.store_access import STORE_ERRORS, pool_of, store_failed
 from downwatch.catalog import SERVICE_KEYS, parse_services
-from downwatch.errors import ConfigError, DownwatchError, InputError
+from downwatch.errors import ConfigError, DownwatchError, InputError, StoreUnavailable
 from downwatch.records import Service
 from downwatch.store.health import set_paused
 from downwatch.store.services import upsert_admin_service
@@ -101,6 +101,13 @@ async def put_service(request: web.Request) -> web.Response:
     except STORE_ERRORS as exc:
         raise store_failed(exc) from exc
     board.put_service(service, datetime.now(UTC))
+    for listener in request.app[CATALOG_EDIT_LISTENERS]:
+        try:
+            await listener(service)
+        except Exception as exc:  # stored, but the other processes have not heard: PUT is idempotent
+            raise StoreUnavailable(
+                f"the entry is stored but could not be shared with the other API processes "
+                f"({type(exc).__name__}); repeat the PUT", headers={"Retry-After": "2"}) from exc
     document = {"slug": service.slug, "name": service.name, "country": service.country,
                 "category": service.category, "aliases": list(service.aliases),
                 "domains": list(service.domains), "handles": list(service.handles),

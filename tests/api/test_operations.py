@@ -9,7 +9,9 @@ from typing import Any
 import asyncpg
 from aiohttp.test_utils import TestClient
 
+from api.keys import CATALOG_EDIT_LISTENERS
 from downwatch.config import Settings
+from downwatch.records import Service
 from downwatch.store.health import record_error, record_success
 from tests.api.conftest import ADMIN_TOKEN, AppFactory, Conformance, board_of
 
@@ -156,6 +158,24 @@ async def test_admin_routes_need_the_bearer_token(client: TestClient[Any, Any], 
     assert await pool.fetchval("SELECT paused FROM source_health WHERE source = 'reddit'") is True
     resumed = await client.post("/v1/admin/sources/reddit/resume", headers=auth)
     assert (await resumed.json())["paused"] is False
+
+
+async def test_an_edit_that_cannot_be_shared_is_stored_and_answers_503(client: TestClient[Any, Any],
+                                                                       pool: asyncpg.Pool) -> None:
+    heard: list[str] = []
+
+    async def unreachable(service: Service) -> None:
+        heard.append(service.slug)
+        raise ConnectionError("nats away")
+
+    client.app[CATALOG_EDIT_LISTENERS].append(unreachable)
+    entry = {"name": "Example Bank", "country": "GB", "category": "bank"}
+    response = await client.put("/v1/admin/services/example-bank", json=entry,
+                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status == 503 and response.content_type == "application/problem+json"
+    assert response.headers["Retry-After"] == "2" and "repeat the PUT" in (await response.json())["detail"]
+    assert heard == ["example-bank"]
+    assert await pool.fetchval("SELECT origin FROM services WHERE slug = 'example-bank'") == "admin"
 
 
 async def test_admin_routes_are_disabled_without_a_token(make_client: AppFactory, settings: Settings) -> None:

@@ -33,3 +33,28 @@ async def test_an_admin_added_service_reaches_every_api_process(nats_settings: S
         assert answer.status == 200
         body = await answer.json()
         assert body["name"] == "Fuzz NATS" and body["bucket"] is not None
+
+
+async def test_an_admin_edit_reaches_every_api_process_and_a_late_one(nats_settings: Settings) -> None:
+    settings = nats_settings.with_overrides(admin_token=TOKEN)
+    first = TestClient(TestServer(role_app(settings, "api")))
+    second = TestClient(TestServer(role_app(settings, "api")))
+    entry = {"name": "BT Broadband", "country": "GB", "category": "broadband", "aliases": ["bt home hub"]}
+    async with first, second:
+        assert (await (await second.get("/v1/services/bt")).json())["name"] == "BT"
+        edited = await first.put("/v1/admin/services/bt", headers={"Authorization": f"Bearer {TOKEN}"},
+                                 json=entry)
+        assert edited.status == 200, await edited.text()
+        for _ in range(100):
+            if (await (await second.get("/v1/services/bt")).json())["name"] == "BT Broadband":
+                break
+            await asyncio.sleep(0.05)
+        assert (await (await second.get("/v1/services/bt")).json())["name"] == "BT Broadband"
+        found = await (await second.get("/v1/services", params={"q": "bt home hub"})).json()
+        assert [s["slug"] for s in found["services"]] == ["bt"]
+    async with TestClient(TestServer(role_app(settings, "api"))) as late:
+        for _ in range(100):
+            if (await (await late.get("/v1/services/bt")).json())["name"] == "BT Broadband":
+                break
+            await asyncio.sleep(0.05)
+        assert (await (await late.get("/v1/services/bt")).json())["name"] == "BT Broadband"

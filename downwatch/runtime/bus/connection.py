@@ -22,7 +22,7 @@ from nats.js.kv import KeyValue
 
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
-from downwatch.runtime.bus.names import STREAM, SUBJECT_PREFIX, VERDICTS_BUCKET
+from downwatch.runtime.bus.names import CATALOG_BUCKET, STREAM, SUBJECT_PREFIX, VERDICTS_BUCKET
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class Bus:
 
     async def verdicts(self) -> KeyValue:
         return await self.js.key_value(VERDICTS_BUCKET)
+
+    async def catalog(self) -> KeyValue:
+        return await self.js.key_value(CATALOG_BUCKET)
 
     async def close(self) -> None:
         if not self.nc.is_closed:
@@ -131,8 +134,9 @@ async def declare(bus: Bus) -> None:
             await bus.js.update_stream(config)
         except BadRequestError as exc:  # e.g. replicas cannot change on this server: keep what exists
             log.warning("NATS: stream %s kept as it is (%s)", STREAM, exc.description)
-    try:
-        await bus.js.key_value(VERDICTS_BUCKET)
-    except (NotFoundError, nats.js.errors.BucketNotFoundError):
-        await bus.js.create_key_value(bucket=VERDICTS_BUCKET, history=1, replicas=bus.settings.nats_replicas,
-                                      storage=StorageType.FILE)
+    for bucket in (VERDICTS_BUCKET, CATALOG_BUCKET):
+        try:
+            await bus.js.key_value(bucket)
+        except (NotFoundError, nats.js.errors.BucketNotFoundError):
+            await bus.js.create_key_value(bucket=bucket, history=1, replicas=bus.settings.nats_replicas,
+                                          storage=StorageType.FILE)

@@ -7,6 +7,7 @@ import zlib
 STREAM = "SIGNALS"
 SUBJECT_PREFIX = "signals"
 VERDICTS_BUCKET = "verdicts"
+CATALOG_BUCKET = "catalog"
 WRITER_DURABLE = "writer"
 MSG_ID_HEADER = "Nats-Msg-Id"
 

@@ -15,6 +15,7 @@ from downwatch.catalog import load_catalog
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
 from downwatch.runtime.roles.bus_context import bus_context
+from downwatch.runtime.roles.catalog_share import catalog_share_context
 from downwatch.runtime.roles.detect import detect_context
 from downwatch.runtime.roles.ingest import sources_context
 from downwatch.runtime.roles.verdict_watch import flag_stale, verdict_watch_context
@@ -43,7 +44,7 @@ def role_app(settings: Settings, role: str, *, only: Sequence[str] = ()) -> web.
                           "without NATS run `serve` (role all)")
     background: list[CleanupContext] = []
     if role == "api":
-        background.append(verdict_watch_context())
+        background += [verdict_watch_context(), catalog_share_context()]
     elif role == "write":
         background.append(writer_context())
     else:
