@@ -6,10 +6,11 @@
         app = demo.create_app()               # the real API app, fed by the demo's clock
         ...
 
-History (the days before the outage) goes through the real pipeline into the store as fast as it can
-and the detector catches up over it bucket by bucket; from ``live_from`` on, a replay clock plays the
-scenario at ``speed`` times real time: each simulated minute's observations are ingested, then the
-detector scores the minute and publishes the verdicts to the API's board (and its SSE stream).
+History (the days before the outage) goes through the real pipeline into the store as fast as it can,
+in a process of its own (``downwatch.runtime.demo_feed``), while the detector scores each stored chunk
+bucket by bucket; from ``live_from`` on, a replay clock plays the scenario at ``speed`` times real
+time: each simulated minute's observations are ingested, then the detector scores the minute and
+publishes the verdicts to the API's board (and its SSE stream).
 """
 
 from __future__ import annotations
@@ -28,28 +29,16 @@ from aiohttp import web
 from downwatch.catalog import Catalog, load_catalog
 from downwatch.clock import ReplayClock
 from downwatch.config import Settings
-from downwatch.runtime.scenario import Scenario, bt_outage
+from downwatch.runtime.demo_feed import FeedJob, FeedProcess
+from downwatch.runtime.scenario import Scenario, bt_outage, scenario_names
 from downwatch.runtime.ticker import DetectorTicker, Publish
 from downwatch.store.migrate import upgrade
 from downwatch.store.pool import create_pool
 from downwatch.store.services import sync_catalog
-from downwatch.store.signals import bucket_of, insert_signals
-from ingest.sources.routing import RoutedPipeline, default_pipeline
+
+__all__ = ["DemoSystem", "scenario_names"]
 
 log = logging.getLogger(__name__)
-
-HISTORY_BATCH_MINUTES = 240
-
-
-def scenario_names(catalog: Catalog, scenario: Scenario) -> None:
-    """Give the scenario each service's display name, handle, hashtag stem and domain from the catalog."""
-    for slug in scenario.base_rates:
-        service = catalog.get(slug)
-        if service is None:
-            continue
-        handle = service.handles[0] if service.handles else service.name.replace(" ", "")
-        domain = service.domains[0] if service.domains else f"{slug}.com"
-        scenario.names.setdefault(slug, (service.name, handle, service.name.replace(" ", ""), domain))
 
 
 @dataclass
@@ -58,11 +47,10 @@ class DemoSystem:
     pool: asyncpg.Pool
     catalog: Catalog
     scenario: Scenario
-    pipeline: RoutedPipeline
+    feeder: FeedProcess
     ticker: DetectorTicker
     live_from: datetime
     speed: float
-    fed_until: datetime
     publishers: list[Publish] = field(default_factory=list)
     clock: ReplayClock | None = None
 
@@ -74,28 +62,39 @@ class DemoSystem:
         """Store, catalog and history ready; the live phase starts ``lead_minutes`` before the onset."""
         assert settings.database_url, "the demo needs a database_url (the command starts one)"
         say = progress or (lambda message: None)
-        pool = await create_pool(settings.database_url, min_size=1, max_size=settings.pool_max_size)
+        scenario = bt_outage(history_days=history_days, seed=seed)
+        # Started first: its imports and model load overlap the migrations below.
+        feeder = await FeedProcess.start(FeedJob(
+            dsn=settings.database_url, hash_key=settings.hash_key or secrets.token_hex(32),
+            catalog_path=str(settings.catalog_path) if settings.catalog_path else None,
+            history_days=history_days, seed=seed, bucket_seconds=settings.bucket_seconds,
+            report_window_seconds=settings.report_window_seconds), scenario.start)
+        pool: asyncpg.Pool | None = None
         try:
+            pool = await create_pool(settings.database_url, min_size=1, max_size=settings.pool_max_size)
             async with pool.acquire() as conn:
                 await upgrade(conn)
             catalog = load_catalog(settings.catalog_path)
             await sync_catalog(pool, catalog)
-            scenario = bt_outage(history_days=history_days, seed=seed)
             scenario_names(catalog, scenario)
-            pipeline = default_pipeline(catalog, settings.hash_key or secrets.token_hex(32),
-                                        settings.report_window_seconds)
             ticker = DetectorTicker(pool, catalog.slugs, bucket_seconds=settings.bucket_seconds)
             live_from = scenario.outage.onset - timedelta(minutes=lead_minutes)
-            system = cls(settings, pool, catalog, scenario, pipeline, ticker, live_from, speed,
-                         fed_until=scenario.start)
+            system = cls(settings, pool, catalog, scenario, feeder, ticker, live_from, speed)
             await ticker.restore(start=scenario.start)
             say(f"replaying {history_days} days of history ({scenario.start:%Y-%m-%d} → "
                 f"{live_from:%Y-%m-%d %H:%M} UTC) through the pipeline and the detector")
-            await system.feed(live_from)
+            await feeder.feed(live_from, stored=ticker.advance)
             await ticker.advance(live_from)
             yield system
         finally:
-            await pool.close()
+            await feeder.close()
+            if pool is not None:
+                await pool.close()
+
+    @property
+    def fed_until(self) -> datetime:
+        """The end of the last minute of the scenario stored."""
+        return self.feeder.fed_until
 
     async def feed(self, until: datetime) -> int:
         """Ingest the scenario's whole minutes that ended by ``until``; return how many signals were stored.
@@ -103,16 +102,7 @@ class DemoSystem:
         The scenario draws a minute at a time, so feeding stops at a minute boundary: a minute is
         generated once, never again from a mid-minute start.
         """
-        until = bucket_of(until, 60)
-        stored = 0
-        while self.fed_until < until:
-            end = min(until, self.fed_until + timedelta(minutes=HISTORY_BATCH_MINUTES))
-            observations = [o for batch in self.scenario.observations(self.fed_until, end) for o in batch]
-            signals = self.pipeline.signals(observations)
-            async with self.pool.acquire() as conn:
-                stored += await insert_signals(conn, signals, bucket_seconds=self.settings.bucket_seconds)
-            self.fed_until = end
-        return stored
+        return await self.feeder.feed(until)
 
     def publish_to(self, publish: Publish) -> None:
         self.publishers.append(publish)

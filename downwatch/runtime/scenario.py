@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from downwatch.catalog import Catalog
 from downwatch.records import Kind, Observation
 
 CITIES: tuple[tuple[str, float], ...] = (
@@ -210,6 +211,17 @@ class Scenario:
                 kind=Kind.STATUS, fields={"indicator": "none", "impact": "none", "failing": False,
                                           "description": "All Systems Operational"}))
         return out
+
+
+def scenario_names(catalog: Catalog, scenario: Scenario) -> None:
+    """Give the scenario each service's display name, handle, hashtag stem and domain from the catalog."""
+    for slug in scenario.base_rates:
+        service = catalog.get(slug)
+        if service is None:
+            continue
+        handle = service.handles[0] if service.handles else service.name.replace(" ", "")
+        domain = service.domains[0] if service.domains else f"{slug}.com"
+        scenario.names.setdefault(slug, (service.name, handle, service.name.replace(" ", ""), domain))
 
 
 def bt_outage(start: datetime | None = None, *, history_days: int = 7, seed: int = 7) -> Scenario:
