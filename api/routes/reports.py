@@ -22,8 +22,8 @@ from api.report_body import parse_report
 from api.request_body import read_body
 from api.store_access import no_store
 from downwatch.errors import DownwatchError, InputError
-from downwatch.records import Kind, Problem, Signal
-from ingest.sources.reports import SOURCE_NAME, report_observation
+from ingest.sources.reports import report_observation
+from ingest.sources.structured import observation_signal
 
 JSON_TYPES = ("application/json", "application/problem+json")
 
@@ -88,10 +88,8 @@ async def _accept(request: web.Request) -> web.Response:
     claims = {"identity": clients.keyed_hash(f"claim-identity\n{keys.identity}\n{scope}"),
               "network": clients.keyed_hash(f"claim-network\n{keys.network}\n{scope}"),
               "slots": keys.token_slot_limit}
-    signal = Signal(service=report.service, kind=Kind.REPORT, problem=Problem(report.problem),
-                    observed_at=observation.observed_at, source=SOURCE_NAME, external_id=report_id,
-                    weight=1.0, location=observation.location, author_hash=keys.identity,
-                    evidence={"claims": claims})
+    signal = observation_signal(observation, author=keys.identity, location=observation.location,
+                                evidence={"claims": claims})
     counted = await writer.submit(signal)
     app[METRICS].reports.inc("counted" if counted else "duplicate")
     window_ends = datetime.fromtimestamp((window_index + 1) * window, tz=UTC)

@@ -13,8 +13,9 @@ import aiohttp
 
 from downwatch.records import Kind, Observation
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed, UpstreamTimeout
-from ingest.sources.http import USER_AGENT, decode_json, raise_for_status
-from ingest.sources.values import ItemError, optional_str, parse_time, require_dict, require_str
+from ingest.sources.http import decode_json, raise_for_status
+from ingest.sources.session import USER_AGENT_HEADERS, HttpSource
+from ingest.sources.values import ItemError, convert_each, optional_str, parse_time, require_dict, require_str
 
 SOURCE_NAME = "bluesky"
 POST = "app.bsky.feed.post"
@@ -86,19 +87,19 @@ def parse_events(payload: Any, source: str = SOURCE_NAME) -> Parsed:
         payload = [line for line in bytes(payload).splitlines() if line.strip()]
     if not isinstance(payload, list):
         raise MalformedPayload(f"Jetstream: expected a list of events, got {type(payload).__name__}")
-    observations: list[Observation] = []
-    skipped: list[str] = []
-    for index, message in enumerate(payload):
+    def message_observation(message: Any) -> Observation | None:
+        event = message
+        if isinstance(message, str | bytes):
+            raw = message.encode("utf-8", errors="surrogatepass") if isinstance(message, str) else message
+            event = decode_json(raw, "Jetstream event")
         try:
-            event = message
-            if isinstance(message, str | bytes):
-                raw = message.encode("utf-8", errors="surrogatepass") if isinstance(message, str) else message
-                event = decode_json(raw, "Jetstream event")
-            observations.append(event_observation(event, source))
+            return event_observation(event, source)
         except NotAPost:
-            continue
-        except (ItemError, MalformedPayload) as exc:
-            skipped.append(f"Jetstream event {index}: {exc}")
+            return None
+
+    skipped: list[str] = []
+    observations = convert_each(payload, message_observation, "Jetstream event", skipped,
+                                errors=(ItemError, MalformedPayload))
     return Parsed(observations, skipped)
 
 
@@ -116,8 +117,10 @@ def newest_time_us(messages: list[Any]) -> int | None:
     return newest
 
 
-class JetstreamSource:
+class JetstreamSource(HttpSource):
     """Holds one websocket; each fetch hands out what arrived within ``batch_seconds``."""
+
+    session_headers = USER_AGENT_HEADERS
 
     def __init__(self, url: str, *, name: str = SOURCE_NAME, collections: tuple[str, ...] = (POST,),
                  batch_seconds: float = 1.0, batch_size: int = 1000, idle_timeout: float = 60.0,
@@ -130,19 +133,16 @@ class JetstreamSource:
         self._batch_size = batch_size
         self._idle_timeout = idle_timeout
         self._max_message_bytes = max_message_bytes
-        self._session: aiohttp.ClientSession | None = None
         self._socket: aiohttp.ClientWebSocketResponse | None = None
 
     async def _connect(self, cursor: Cursor | None) -> aiohttp.ClientWebSocketResponse:
         if self._socket is not None and not self._socket.closed:
             return self._socket
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         params = [("wantedCollections", collection) for collection in self._collections]
         if cursor and isinstance(cursor.get("time_us"), int):
             params.append(("cursor", str(cursor["time_us"])))
         try:
-            self._socket = await self._session.ws_connect(
+            self._socket = await self.session().ws_connect(
                 self._url, params=params, max_msg_size=self._max_message_bytes, heartbeat=30.0,
                 timeout=aiohttp.ClientWSTimeout(ws_receive=None, ws_close=5.0))
         except aiohttp.WSServerHandshakeError as exc:
@@ -192,5 +192,4 @@ class JetstreamSource:
     async def close(self) -> None:
         if self._socket is not None:
             await self._socket.close()
-        if self._session is not None:
-            await self._session.close()
+        await super().close()

@@ -4,9 +4,8 @@ and the public streaming API (server-sent events) where configured. HTML is stri
 from __future__ import annotations
 
 import asyncio
-import html
 import re
-from html.parser import HTMLParser
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -15,34 +14,13 @@ import aiohttp
 from downwatch.records import Kind, Observation
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed, UpstreamTimeout
 from ingest.sources.http import USER_AGENT, decode_json, http_get, raise_for_status
-from ingest.sources.values import ItemError, optional_str, parse_time, require_dict, require_str
+from ingest.sources.session import HttpSource
+from ingest.sources.values import ItemError, convert_each, optional_str, parse_time, require_dict, require_str
+from ingest.text.html_text import html_to_text
 
 SOURCE_NAME = "mastodon"
 PAGE_LIMIT = 40
 _LINK = re.compile(r'<([^>]*)>\s*;\s*rel="?([a-z]+)"?')
-_BLOCK_TAGS = {"p", "br", "li", "div", "blockquote"}
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def html_to_text(markup: str) -> str:
-    """The visible text of a status's HTML ``content``; paragraphs and breaks become newlines."""
-    parser = _TextOnly()
-    parser.feed(markup)
-    parser.close()
-    lines = (" ".join(line.split()) for line in html.unescape("".join(parser.parts)).split("\n"))
-    return "\n".join(line for line in lines if line)
 
 
 def _id_key(status_id: str) -> tuple[int, str]:
@@ -93,12 +71,9 @@ def parse_statuses(payload: Any, source: str = SOURCE_NAME) -> Parsed:
     pages = payload if payload and all(isinstance(p, list) for p in payload) else [payload]
     observations: list[Observation] = []
     skipped: list[str] = []
+    convert = partial(status_observation, source=source)
     for page in pages:
-        for index, item in enumerate(page):
-            try:
-                observations.append(status_observation(item, source))
-            except ItemError as exc:
-                skipped.append(f"Mastodon status {index}: {exc}")
+        observations += convert_each(page, convert, "Mastodon status", skipped)
     return Parsed(observations, skipped)
 
 
@@ -124,7 +99,7 @@ def timeline_paths(local: bool, public: bool, hashtags: list[str]) -> dict[str, 
     return paths
 
 
-class MastodonSource:
+class MastodonSource(HttpSource):
     """Polls the timelines; the cursor is the newest status id seen per timeline."""
 
     def __init__(self, base_url: str, timelines: dict[str, str], *, name: str = SOURCE_NAME,
@@ -137,12 +112,6 @@ class MastodonSource:
         self._headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._session: aiohttp.ClientSession | None = None
-
-    def _client(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        return self._session
 
     async def fetch(self, cursor: Cursor | None) -> FetchResult:
         since: dict[str, str] = dict((cursor or {}).get("min_id", {}))
@@ -154,7 +123,7 @@ class MastodonSource:
             params["limit"] = str(PAGE_LIMIT)
             if key in since:
                 params["min_id"] = since[key]
-            answer = await http_get(self._client(), f"{self._base}{path_only}", params=params,
+            answer = await http_get(self.session(), f"{self._base}{path_only}", params=params,
                                     headers=self._headers, timeout=self._timeout, max_bytes=self._max_bytes)
             page = decode_json(answer.body, f"Mastodon {key}")
             if not isinstance(page, list):
@@ -172,10 +141,6 @@ class MastodonSource:
 
     def parse(self, payload: Any) -> Parsed:
         return parse_statuses(payload, self.name)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
 
 
 def parse_sse(buffer: bytes) -> tuple[list[tuple[str, str]], bytes]:
@@ -202,18 +167,17 @@ def parse_sse(buffer: bytes) -> tuple[list[tuple[str, str]], bytes]:
 
 def parse_stream_updates(payload: Any, source: str = SOURCE_NAME) -> Parsed:
     """Observations from the ``data`` of streaming ``update`` events (each a status as JSON text)."""
-    observations: list[Observation] = []
+    def update_observation(data: str | bytes) -> Observation:
+        status = decode_json(data.encode() if isinstance(data, str) else data, "Mastodon stream update")
+        return status_observation(status, source)
+
     skipped: list[str] = []
-    for index, data in enumerate(payload if isinstance(payload, list) else []):
-        try:
-            status = decode_json(data.encode() if isinstance(data, str) else data, "Mastodon stream update")
-            observations.append(status_observation(status, source))
-        except (ItemError, MalformedPayload) as exc:
-            skipped.append(f"stream event {index}: {exc}")
+    observations = convert_each(payload if isinstance(payload, list) else [], update_observation,
+                                "stream event", skipped, errors=(ItemError, MalformedPayload))
     return Parsed(observations, skipped)
 
 
-class MastodonStreamSource:
+class MastodonStreamSource(HttpSource):
     """The public streaming API: holds one SSE connection, hands out what arrived each batch.
     The stream cannot resume, so the cursor records only the newest status id seen."""
 
@@ -229,18 +193,15 @@ class MastodonStreamSource:
         self._batch_seconds = batch_seconds
         self._batch_size = batch_size
         self._idle_timeout = idle_timeout
-        self._session: aiohttp.ClientSession | None = None
         self._response: aiohttp.ClientResponse | None = None
         self._buffer = b""
 
     async def _connect(self) -> aiohttp.ClientResponse:
         if self._response is not None and not self._response.closed:
             return self._response
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
         self._buffer = b""
         try:
-            response = await self._session.get(self._url, headers=self._headers,
+            response = await self.session().get(self._url, headers=self._headers,
                                                timeout=aiohttp.ClientTimeout(sock_connect=20, sock_read=None))
         except aiohttp.ClientError as exc:
             raise UpstreamTimeout(f"{self._url}: {exc}") from exc
@@ -290,5 +251,4 @@ class MastodonStreamSource:
     async def close(self) -> None:
         if self._response is not None:
             self._response.close()
-        if self._session is not None:
-            await self._session.close()
+        await super().close()

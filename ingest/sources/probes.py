@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,8 +20,8 @@ import aiohttp
 
 from downwatch.records import Kind, Observation, Problem
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed
-from ingest.sources.http import USER_AGENT
-from ingest.sources.values import ItemError, optional_str, parse_time, require_dict, require_str
+from ingest.sources.session import USER_AGENT_HEADERS, HttpSource
+from ingest.sources.values import ItemError, convert_each, optional_str, parse_time, require_dict, require_str
 
 SOURCE_NAME = "probes"
 PAGES = ("website", "login")
@@ -121,18 +122,15 @@ def probe_observation(item: Any, source: str = SOURCE_NAME) -> Observation:
 def parse_probe_results(payload: Any, source: str = SOURCE_NAME) -> Parsed:
     if not isinstance(payload, list):
         raise MalformedPayload(f"probe results: expected a list, got {type(payload).__name__}")
-    observations: list[Observation] = []
     skipped: list[str] = []
-    for index, item in enumerate(payload):
-        try:
-            observations.append(probe_observation(item, source))
-        except ItemError as exc:
-            skipped.append(f"probe result {index}: {exc}")
+    observations = convert_each(payload, partial(probe_observation, source=source), "probe result", skipped)
     return Parsed(observations, skipped)
 
 
-class ProbeSource:
+class ProbeSource(HttpSource):
     """Each fetch probes every target once, politely; probes never fail the fetch itself."""
+
+    session_headers = USER_AGENT_HEADERS
 
     def __init__(self, targets: list[ProbeTarget], *, name: str = SOURCE_NAME, poll_seconds: float = 60.0,
                  timeout: float = 10.0, concurrency: int = 8, host_interval: float = 30.0) -> None:
@@ -142,23 +140,16 @@ class ProbeSource:
         self._timeout = timeout
         self._limit = asyncio.Semaphore(concurrency)
         self._spacing = HostSpacing(host_interval)
-        self._session: aiohttp.ClientSession | None = None
 
-    async def _probe(self, target: ProbeTarget) -> dict[str, Any]:
-        assert self._session is not None
+    async def _probe(self, session: aiohttp.ClientSession, target: ProbeTarget) -> dict[str, Any]:
         await self._spacing.wait(urlsplit(target.url).netloc)
         async with self._limit:
-            return await probe_once(self._session, target, self._timeout)
+            return await probe_once(session, target, self._timeout)
 
     async def fetch(self, cursor: Cursor | None) -> FetchResult:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-        results = await asyncio.gather(*(self._probe(target) for target in self._targets))
+        session = self.session()
+        results = await asyncio.gather(*(self._probe(session, target) for target in self._targets))
         return FetchResult(payload=list(results), cursor=dict(cursor or {}))
 
     def parse(self, payload: Any) -> Parsed:
         return parse_probe_results(payload, self.name)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()

@@ -31,7 +31,15 @@ from ingest.sources.base import (
     UpstreamTimeout,
 )
 from ingest.sources.http import decode_json
-from ingest.sources.values import ItemError, optional_str, parse_time, require_dict, require_list, require_str
+from ingest.sources.values import (
+    ItemError,
+    convert_each,
+    optional_str,
+    parse_time,
+    require_dict,
+    require_list,
+    require_str,
+)
 
 log = logging.getLogger(__name__)
 SOURCE_NAME = "reddit"
@@ -105,11 +113,7 @@ def parse_listings(payload: Any) -> Parsed:
             children = _children(listing)
         except ItemError as exc:
             raise MalformedPayload(f"Reddit listing: {exc}") from exc
-        for index, child in enumerate(children):
-            try:
-                observations.append(_observation(child))
-            except ItemError as exc:
-                skipped.append(f"Reddit child {index}: {exc}")
+        observations += convert_each(children, _observation, "Reddit child", skipped)
     return Parsed(observations, skipped)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import orjson
 
 from downwatch.records import Kind, Observation
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed
-from ingest.sources.values import ItemError, optional_str, parse_time, require_dict, require_str
+from ingest.sources.values import ItemError, convert_each, optional_str, parse_time, require_dict, require_str
 
 SOURCE_NAME = "replay"
 TEXT_FIELDS = ("text", "author", "url", "location", "service", "problem", "repost_of")
@@ -62,13 +63,9 @@ def read_records(data: bytes, suffix: str) -> list[Any]:
 
 
 def parse_records(payload: Any, source: str = SOURCE_NAME) -> Parsed:
-    observations: list[Observation] = []
     skipped: list[str] = []
-    for index, record in enumerate(payload if isinstance(payload, list) else []):
-        try:
-            observations.append(record_observation(record, source))
-        except ItemError as exc:
-            skipped.append(f"record {index}: {exc}")
+    observations = convert_each(payload if isinstance(payload, list) else [],
+                                partial(record_observation, default_source=source), "record", skipped)
     return Parsed(observations, skipped)
 
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
-import aiohttp
 import feedparser
 
 from downwatch.records import Kind, Observation
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed
 from ingest.sources.http import http_get
-from ingest.sources.mastodon import html_to_text
 from ingest.sources.problems import problem_from_names
+from ingest.sources.session import HttpSource
+from ingest.sources.values import ItemError, convert_each
+from ingest.text.html_text import html_to_text
 
 SOURCE_NAME = "rss"
 _CLOSED = re.compile(r"\b(resolved|completed|restored|recovered|operational|fixed|scheduled)\b", re.I)
@@ -34,6 +36,23 @@ def _status_word(summary: str, title: str) -> str:
     return (summary or title)[:80]
 
 
+def entry_observation(entry: Any, *, source: str, service: str | None) -> Observation:
+    """The observation for one feed entry revision; ``ItemError`` when it has no id/link or date."""
+    entry_id = entry.get("id") or entry.get("link")
+    when = _entry_time(entry)
+    if not entry_id or when is None:
+        raise ItemError("no id/link or no date")
+    title = str(entry.get("title", ""))
+    summary = html_to_text(str(entry.get("summary", "")))
+    latest = _status_word(summary, title)
+    return Observation(
+        source=source, external_id=f"{entry_id}@{when.isoformat()}", observed_at=when,
+        text=f"{title}\n{summary}".strip(), url=entry.get("link"), service=service,
+        problem=problem_from_names(title).value, kind=Kind.STATUS,
+        fields={"incident": title, "entry_id": entry_id, "failing": not _CLOSED.search(latest)},
+    )
+
+
 def parse_feed(payload: Any, source: str = SOURCE_NAME, service: str | None = None) -> Parsed:
     """Observations from an RSS or Atom document (bytes or text)."""
     if isinstance(payload, str):
@@ -44,27 +63,12 @@ def parse_feed(payload: Any, source: str = SOURCE_NAME, service: str | None = No
     if not document.get("version") and not document.entries:
         reason = document.get("bozo_exception")
         raise MalformedPayload(f"status feed: not RSS or Atom ({reason or 'no feed element'})")
-    observations: list[Observation] = []
     skipped: list[str] = []
-    for index, entry in enumerate(document.entries):
-        entry_id = entry.get("id") or entry.get("link")
-        when = _entry_time(entry)
-        if not entry_id or when is None:
-            skipped.append(f"feed entry {index}: no id/link or no date")
-            continue
-        title = str(entry.get("title", ""))
-        summary = html_to_text(str(entry.get("summary", "")))
-        latest = _status_word(summary, title)
-        observations.append(Observation(
-            source=source, external_id=f"{entry_id}@{when.isoformat()}", observed_at=when,
-            text=f"{title}\n{summary}".strip(), url=entry.get("link"), service=service,
-            problem=problem_from_names(title).value, kind=Kind.STATUS,
-            fields={"incident": title, "entry_id": entry_id, "failing": not _CLOSED.search(latest)},
-        ))
-    return Parsed(observations, skipped)
+    convert = partial(entry_observation, source=source, service=service)
+    return Parsed(convert_each(document.entries, convert, "feed entry", skipped), skipped)
 
 
-class FeedSource:
+class FeedSource(HttpSource):
     """Polls one status feed; the cursor keeps the feed's ETag so unchanged feeds cost nothing."""
 
     def __init__(self, feed_url: str, service: str, *, name: str = SOURCE_NAME,
@@ -76,16 +80,13 @@ class FeedSource:
         self._url = feed_url
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._session: aiohttp.ClientSession | None = None
 
     async def fetch(self, cursor: Cursor | None) -> FetchResult:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
         headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9"}
         etag = (cursor or {}).get("etag")
         if isinstance(etag, str):
             headers["If-None-Match"] = etag
-        answer = await http_get(self._session, self._url, headers=headers, timeout=self._timeout,
+        answer = await http_get(self.session(), self._url, headers=headers, timeout=self._timeout,
                                 max_bytes=self._max_bytes)
         if answer.status == 304:
             return FetchResult(payload=None, cursor=dict(cursor or {}))
@@ -94,7 +95,3 @@ class FeedSource:
 
     def parse(self, payload: Any) -> Parsed:
         return Parsed([]) if payload is None else parse_feed(payload, self.name, self.service)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()

@@ -9,16 +9,17 @@ fetched, so the detector learns "the official page says operational" as well as 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
-
-import aiohttp
 
 from downwatch.records import Kind, Observation
 from ingest.sources.base import Cursor, FetchResult, MalformedPayload, Parsed
 from ingest.sources.http import decode_json, http_get
 from ingest.sources.problems import problem_from_names
+from ingest.sources.session import HttpSource
 from ingest.sources.values import (
     ItemError,
+    convert_each,
     optional_str,
     parse_time,
     require_dict,
@@ -32,7 +33,7 @@ CLOSED_STATUSES = ("resolved", "postmortem", "completed")
 
 
 def _update_observation(page_id: str, indicator: str | None, incident: dict[str, Any], update: Any,
-                        source: str, service: str | None) -> Observation:
+                        *, source: str, service: str | None) -> Observation:
     entry = require_dict(update, "incident update")
     update_id = require_str(entry, "id")
     incident_id = require_str(incident, "id")
@@ -73,6 +74,13 @@ def _reading(page: dict[str, Any], indicator: str, description: str | None, fetc
     )
 
 
+def _numbered_incident(numbered: tuple[int, Any]) -> tuple[int, dict[str, Any], list[Any]]:
+    """(index, incident, its updates) for an incident of the page; ``ItemError`` if malformed."""
+    index, item = numbered
+    incident = require_dict(item, "incident")
+    return index, incident, require_list(incident.get("incident_updates"), "incident_updates")
+
+
 def parse_statuspage(payload: Any, source: str = SOURCE_NAME, service: str | None = None) -> Parsed:
     """Observations from a ``summary.json`` or ``incidents.json`` body (bytes or decoded), or from
     ``{"body": ..., "fetched_at": ISO}`` as the live source fetches it."""
@@ -99,23 +107,14 @@ def parse_statuspage(payload: Any, source: str = SOURCE_NAME, service: str | Non
                                          source, service))
         except ItemError as exc:
             skipped.append(f"page status: {exc}")
-    for index, item in enumerate(incidents):
-        try:
-            incident = require_dict(item, "incident")
-            updates = require_list(incident.get("incident_updates"), "incident_updates")
-        except ItemError as exc:
-            skipped.append(f"incident {index}: {exc}")
-            continue
-        for position, update in enumerate(updates):
-            try:
-                observation = _update_observation(page_id, indicator, incident, update, source, service)
-                observations.append(observation)
-            except ItemError as exc:
-                skipped.append(f"incident {index} update {position}: {exc}")
+    sections = convert_each(enumerate(incidents), _numbered_incident, "incident", skipped)
+    for index, incident, updates in sections:
+        convert = partial(_update_observation, page_id, indicator, incident, source=source, service=service)
+        observations += convert_each(updates, convert, f"incident {index} update", skipped)
     return Parsed(observations, skipped)
 
 
-class StatuspageSource:
+class StatuspageSource(HttpSource):
     """Polls one service's Statuspage ``summary.json``."""
 
     def __init__(self, page_url: str, service: str, *, name: str = SOURCE_NAME,
@@ -128,19 +127,12 @@ class StatuspageSource:
         self._url = base if base.endswith(".json") else f"{base}/api/v2/summary.json"
         self._timeout = timeout
         self._max_bytes = max_bytes
-        self._session: aiohttp.ClientSession | None = None
 
     async def fetch(self, cursor: Cursor | None) -> FetchResult:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        answer = await http_get(self._session, self._url, timeout=self._timeout, max_bytes=self._max_bytes,
+        answer = await http_get(self.session(), self._url, timeout=self._timeout, max_bytes=self._max_bytes,
                                 headers={"Accept": "application/json"})
         fetched_at = datetime.now(UTC).isoformat()
         return FetchResult(payload={"body": answer.body, "fetched_at": fetched_at}, cursor=dict(cursor or {}))
 
     def parse(self, payload: Any) -> Parsed:
         return parse_statuspage(payload, self.name, self.service)
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()

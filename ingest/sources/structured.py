@@ -1,6 +1,10 @@
 """Signals from observations that already know their service and problem (user reports, probes,
 status pages): no text to classify, so each one becomes one signal as it is.
 
+``observation_signal`` is the one Observation → Signal conversion: ``StructuredSignals`` (probes and
+status pages in the runner), the text pipeline (user reports and other structured observations) and
+``POST /v1/reports`` all use it, each choosing only the author hash, the place and the evidence kept.
+
 How each kind is stored (``downwatch.runtime.ticker`` reads the counts back with the same conventions):
 
 * a user report: weight 1;
@@ -13,7 +17,7 @@ How each kind is stored (``downwatch.runtime.ticker`` reads the counts back with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from downwatch.records import OFFICIAL_LEVELS, Kind, Observation, Problem, Signal
@@ -43,6 +47,30 @@ def structured_weight(observation: Observation) -> float:
     return min(1.0, max(0.0, float(weight))) if isinstance(weight, int | float) else 1.0
 
 
+def signal_problem(value: str | None) -> Problem:
+    """The observation's problem as a ``Problem``; missing or unknown ones are ``other``."""
+    try:
+        return Problem(value or "other")
+    except ValueError:
+        return Problem.OTHER
+
+
+def observation_signal(observation: Observation, *, author: str | None, location: str | None,
+                       evidence: Mapping[str, Any]) -> Signal:
+    """The signal of an observation that already names its service, kind and problem.
+
+    ``author`` is the author's keyed hash (never a raw id); ``location`` the coarse place kept;
+    ``evidence`` what is stored beside it. The weight follows the kind (``structured_weight``).
+    """
+    return Signal(
+        service=observation.service or "", kind=observation.kind or Kind.REPORT,
+        problem=signal_problem(observation.problem), observed_at=observation.observed_at,
+        source=observation.source, external_id=observation.external_id,
+        weight=structured_weight(observation), location=location, author_hash=author,
+        evidence=dict(evidence),
+    )
+
+
 class StructuredSignals:
     """``signals(observations)`` for structured observations; observations without a service, a kind
     or a problem give no signal here."""
@@ -53,17 +81,10 @@ class StructuredSignals:
     def signal(self, observation: Observation) -> Signal | None:
         if observation.service is None or observation.kind is None or observation.problem is None:
             return None
-        try:
-            problem = Problem(observation.problem)
-        except ValueError:
-            problem = Problem.OTHER
-        return Signal(
-            service=observation.service, kind=Kind(observation.kind), problem=problem,
-            observed_at=observation.observed_at, source=observation.source,
-            external_id=observation.external_id, weight=structured_weight(observation),
-            location=observation.location,
-            author_hash=(author_hash(self._key, observation.source, observation.author)
-                         if observation.author else None),
+        return observation_signal(
+            observation, location=observation.location,
+            author=(author_hash(self._key, observation.source, observation.author)
+                    if observation.author else None),
             evidence={key: value for key, value in observation.fields.items() if key not in EVIDENCE_DROPPED},
         )
 

@@ -3,8 +3,11 @@ raises ``ItemError`` naming the field, so one bad item is skipped with a reason,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ItemError(ValueError):
@@ -51,3 +54,20 @@ def parse_time(value: Any, what: str) -> datetime:
             raise ItemError(f"{what} = {value[:40]!r} is not an ISO 8601 time") from exc
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     raise ItemError(f"{what} missing or not a time")
+
+
+def convert_each(items: Iterable[Any], convert: Callable[[Any], T | None], label: str,
+                 skipped: list[str], errors: tuple[type[Exception], ...] = (ItemError,)) -> list[T]:
+    """``convert`` applied to each item, in order: an item it rejects with one of ``errors`` is left
+    out and its reason appended to ``skipped`` as ``"LABEL INDEX: reason"``; ``None`` is left out
+    silently (well-formed items that are not wanted)."""
+    converted: list[T] = []
+    for index, item in enumerate(items):
+        try:
+            value = convert(item)
+        except errors as exc:
+            skipped.append(f"{label} {index}: {exc}")
+            continue
+        if value is not None:
+            converted.append(value)
+    return converted

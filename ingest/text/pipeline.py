@@ -7,7 +7,8 @@
 Posts that name no catalogue service are rejected by the matcher before the classifier runs.
 ``confidence`` is the calibrated probability that the post is a report of ``service``; it is the
 signal's weight. Structured observations (user reports, probes, status pages) that already carry a
-service and a problem skip the classifier but still go through location, hashing and dedup.
+service and a problem skip the classifier but still go through location, hashing and dedup, and
+become signals by the one conversion (``ingest.sources.structured.observation_signal``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from downwatch.records import Kind, Observation, Problem, Service, Signal
+from ingest.sources.structured import observation_signal
 from ingest.text.dedup import DEFAULT_WINDOW_SECONDS, Deduplicator, author_hash
 from ingest.text.evidence import Evidence
 from ingest.text.features import masked_text
@@ -144,12 +146,8 @@ class TextPipeline:
         evidence: dict[str, object] = {"url": anonymous_link(obs.url, obs.author)}
         if obs.text:
             evidence["text"] = obs.text[:EVIDENCE_CHARS]
-        return Signal(
-            service=obs.service or "", kind=obs.kind or Kind.REPORT, problem=_problem(obs.problem),
-            observed_at=obs.observed_at, source=obs.source, external_id=obs.external_id,
-            weight=1.0, location=self.gazetteer.locate(obs.text, obs.location),
-            author_hash=self._hash(obs), evidence=evidence,
-        )
+        place = self.gazetteer.locate(obs.text, obs.location)
+        return observation_signal(obs, author=self._hash(obs), location=place, evidence=evidence)
 
 
 def anonymous_link(url: str | None, author: str | None) -> str | None:
@@ -165,9 +163,3 @@ def anonymous_link(url: str | None, author: str | None) -> str | None:
 def _structured(obs: Observation) -> bool:
     return obs.service is not None and obs.problem is not None and obs.kind in _STRUCTURED_KINDS
 
-
-def _problem(value: str | None) -> Problem:
-    try:
-        return Problem(value or "other")
-    except ValueError:
-        return Problem.OTHER

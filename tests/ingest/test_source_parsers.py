@@ -11,7 +11,7 @@ from downwatch.errors import InputError
 from downwatch.records import Kind
 from ingest.sources.base import MalformedPayload
 from ingest.sources.bluesky import parse_events
-from ingest.sources.mastodon import html_to_text, link_min_id, parse_sse, parse_statuses
+from ingest.sources.mastodon import link_min_id, parse_sse, parse_statuses
 from ingest.sources.probes import parse_probe_results
 from ingest.sources.reddit import parse_listings
 from ingest.sources.replay import parse_records, read_records
@@ -73,12 +73,6 @@ def test_mastodon_statuses_strip_html_and_mark_boosts() -> None:
 def test_mastodon_rejects_an_object_where_an_array_belongs() -> None:
     with pytest.raises(MalformedPayload, match="array"):
         parse_statuses(b'{"error": "This action is not allowed"}')
-
-
-def test_html_to_text_keeps_words_apart_and_unescapes() -> None:
-    assert html_to_text("<p>a&amp;b</p><p>c<br>d</p>") == "a&b\nc\nd"
-    mention = '<p><span class="h-card"><a href="x">@<span>bt</span></a></span> down?</p>'
-    assert html_to_text(mention) == "@bt down?"
 
 
 def test_link_header_min_id() -> None:
