@@ -88,6 +88,9 @@ class SourceRunner:
         self._cursor: Cursor | None = None
         self._cursor_loaded = False
         self._pending: Batch | None = None
+        self.last_success_at: datetime | None = None
+        self.last_batch_lag_seconds: float | None = None
+        """How far behind real time the newest item of the last stored batch was (None: it was empty)."""
 
     async def _load_cursor(self) -> Cursor | None:
         if not self._cursor_loaded:
@@ -122,8 +125,9 @@ class SourceRunner:
         stored = await self._store(batch)
         self._pending = None
         name = self.source.name
-        await record_success(self._pool, name, len(batch.observations),
-                             lag_seconds(batch.observations, datetime.now(UTC)))
+        self.last_success_at = datetime.now(UTC)
+        self.last_batch_lag_seconds = lag_seconds(batch.observations, self.last_success_at)
+        await record_success(self._pool, name, len(batch.observations), self.last_batch_lag_seconds)
         if batch.skipped:
             summary = f"skipped {len(batch.skipped)} malformed item(s); first: {batch.skipped[0]}"
             log.warning("source %s: %s", name, summary)

@@ -9,10 +9,12 @@ single process. This replaces the old standalone ``python -m ingest.runner``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from aiohttp import web
 
-from api.keys import POOL
+from api.keys import METRICS, POOL
+from api.metrics import Gauge
 from downwatch.catalog import Catalog
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
@@ -40,7 +42,24 @@ def sources_context(settings: Settings, catalog: Catalog, only: Sequence[str] = 
     def runners(app: web.Application) -> list[SourceRunner]:
         publisher = app.get(PUBLISHER)
         publish = publisher.submit_all if publisher is not None else None
-        return [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds,
+        made = [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds,
                              publish=publish) for source in sources]
+        started_at = datetime.now(UTC)
+        app[METRICS].add_gauge(Gauge(
+            "downwatch_role_lag_seconds", "How far each role of this process is behind (ingest: per "
+            "source, seconds since its last stored batch plus how old that batch's newest item was).",
+            ("role", "source"), lambda: ingest_lag(made, started_at, datetime.now(UTC))))
+        return made
 
     return ingest_context(runners)
+
+
+def ingest_lag(runners: Sequence[SourceRunner], started_at: datetime,
+               now: datetime) -> dict[tuple[str, ...], float]:
+    """Each source's lag: since its last stored batch (or since the start, before one), plus how far
+    behind real time that batch's newest item was."""
+    lags: dict[tuple[str, ...], float] = {}
+    for runner in runners:
+        since = (now - (runner.last_success_at or started_at)).total_seconds()
+        lags[("ingest", runner.source.name)] = max(0.0, since) + (runner.last_batch_lag_seconds or 0.0)
+    return lags
