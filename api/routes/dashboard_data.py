@@ -1,6 +1,7 @@
 """JSON the dashboard needs beyond the public API, read once per board version and key.
 
-``GET /dashboard/data/now``: the services with unusual activity, ranked, each with a sparkline.
+``GET /dashboard/data/now``: the services whose activity is worth a headline (``api.headline``), ranked,
+each with its latest window's figures and a sparkline.
 ``GET /dashboard/data/services/{slug}``: for one service over ``from``..``to`` (default: the last
 24 hours): verdict changes, problems and places, recent evidence posts, report counts by kind, the
 latest incident with a quotable summary, and the gap between the crowd and the official page.
@@ -13,21 +14,23 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import asyncpg
 from aiohttp import web
 
 from api.board import VerdictBoard
 from api.caching import cached_answer
+from api.headline import HeadlineRule, Rise, rise_of
 from api.keys import BOARD, SETTINGS, STORE_ANSWERS
 from api.lookup import max_age, require_service
 from api.params import bad_parameter, floor_to, parse_int, single_values, time_range
 from api.representation import Representation
 from api.routes.dashboard_story import facts_of, official_gap, quotable_summary
 from api.store_access import STORE_ERRORS, pool_of, store_failed
+from detector.settings import DetectorSettings
 from downwatch.store import dashboard_queries as queries
 from downwatch.store.api_queries import incidents
 
 STATUS_RANK = {"down": 3, "degraded": 2, "up": 1, "unknown": 0}
-UNUSUAL_SCORE = 0.95
 SPARK_POINTS = 36
 DEFAULT_SPAN = timedelta(hours=24)
 MAX_SPAN = timedelta(days=31)
@@ -37,31 +40,61 @@ CHANGE_LIMIT = 500
 EVIDENCE_TEXT_LIMIT = 280
 
 
-def is_unusual(verdict: dict[str, Any]) -> bool:
-    if verdict.get("status") in ("down", "degraded"):
-        return True
-    score = verdict.get("score")
-    return isinstance(score, int | float) and score >= UNUSUAL_SCORE
+HEADLINE = web.AppKey("headline_rule", HeadlineRule)
+VERDICT_FIELDS = ("status", "since", "ratio", "observed", "expected", "score", "confidence", "bucket",
+                  "updated_at", "incident_id", "explanation")
 
 
-def unusual_rank(verdict: dict[str, Any]) -> tuple[int, float, float]:
-    """Sort key, most unusual first: status, then score, then how many times normal."""
-    return (-STATUS_RANK.get(verdict.get("status", "unknown"), 0), -float(verdict.get("score") or 0.0),
-            -float(verdict.get("ratio") or 0.0))
+def headline_rank(entry: dict[str, Any]) -> tuple[int, float, str]:
+    """Sort key, most newsworthy first: status, then the size of the latest window's rise."""
+    headline = entry["headline"]
+    excess = (headline["observed"] or 0.0) - (headline["expected"] or 0.0)
+    return (-STATUS_RANK.get(entry.get("status", "unknown"), 0), -excess, entry["slug"])
 
 
-def unusual_services(board: VerdictBoard) -> list[dict[str, Any]]:
+def window_of(verdict: dict[str, Any], bucket: int, seconds: float) -> tuple[datetime, datetime] | None:
+    """The latest window of a verdict: ``seconds`` of buckets ending with its scored bucket."""
+    scored = verdict.get("bucket")
+    if not scored:
+        return None
+    end = datetime.fromisoformat(str(scored).replace("Z", "+00:00")) + timedelta(seconds=bucket)
+    return end - timedelta(seconds=seconds), end
+
+
+async def latest_rises(pool: asyncpg.Pool, verdicts: dict[str, dict[str, Any]], bucket: int,
+                       seconds: float) -> dict[str, Rise]:
+    """Each service's sums over its latest window, read from the scored buckets."""
+    windows = {slug: w for slug, v in verdicts.items() if (w := window_of(v, bucket, seconds)) is not None}
+    if not windows:
+        return {}
+    start = min(w[0] for w in windows.values())
+    end = max(w[1] for w in windows.values())
+    points = await queries.sparklines(pool, list(windows), start, end, bucket)
+    rises = {}
+    for slug, (low, high) in windows.items():
+        rise = rise_of([p for p in points.get(slug, []) if low <= p["t"] < high], seconds)
+        if rise is not None:
+            rises[slug] = rise
+    return rises
+
+
+async def headline_services(board: VerdictBoard, rule: HeadlineRule, pool: asyncpg.Pool,
+                            bucket: int) -> list[dict[str, Any]]:
+    verdicts = {s.slug: board.verdict(s.slug) for s in board.services()}
+    candidates = {slug: v for slug, v in verdicts.items() if rule.may_be_news(v)}
+    rises = await latest_rises(pool, candidates, bucket, rule.window_seconds)
     entries = []
-    for service in board.services():
-        verdict = board.verdict(service.slug)
-        if not is_unusual(verdict):
+    for slug, verdict in candidates.items():
+        rise = rises.get(slug)
+        if not rule.is_news(verdict, rise):
             continue
-        entries.append({"slug": service.slug, "name": service.name, "category": service.category,
+        service = board.service(slug)
+        assert service is not None
+        entries.append({"slug": slug, "name": service.name, "category": service.category,
                         "country": service.country, "aliases": list(service.aliases),
-                        **{key: verdict.get(key) for key in (
-                            "status", "since", "ratio", "observed", "expected", "score", "confidence",
-                            "bucket", "incident_id", "explanation")}})
-    entries.sort(key=lambda entry: (*unusual_rank(entry), entry["slug"]))
+                        **{key: verdict.get(key) for key in VERDICT_FIELDS},
+                        "headline": rule.describe(verdict, rise)})
+    entries.sort(key=headline_rank)
     return entries
 
 
@@ -79,8 +112,8 @@ async def get_now(request: web.Request) -> web.Response:
     pool = pool_of(request)
 
     async def build() -> Representation:
-        entries = unusual_services(board)
         try:
+            entries = await headline_services(board, app[HEADLINE], pool, bucket)
             lines = await queries.sparklines(pool, [e["slug"] for e in entries], start, end, step)
         except STORE_ERRORS as exc:
             raise store_failed(exc) from exc
@@ -178,5 +211,6 @@ async def get_service_data(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app[HEADLINE] = HeadlineRule.of(DetectorSettings(bucket_seconds=app[SETTINGS].bucket_seconds))
     app.router.add_get("/dashboard/data/now", get_now)
     app.router.add_get("/dashboard/data/services/{slug}", get_service_data)

@@ -36,6 +36,7 @@ class Dashboard:
     board: VerdictBoard
     story: Incident
     bt_incident_id: int
+    database_url: str
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -71,7 +72,7 @@ async def dashboard(aiohttp_server: Callable[..., Awaitable[TestServer]],
     app = create_app(settings, tuning=ApiTuning(heartbeat_seconds=1.0, stream_lifetime_seconds=120))
     app[BOARD].publish(current_verdicts(story, incident_id), story.now)
     server = await aiohttp_server(app)
-    return Dashboard(server, app[BOARD], story, incident_id)
+    return Dashboard(server, app[BOARD], story, incident_id, fresh_database_url)
 
 
 @pytest.fixture

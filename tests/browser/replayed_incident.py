@@ -17,6 +17,7 @@ import asyncpg
 
 from downwatch.records import Kind, Problem, Signal
 from downwatch.store.detector_output import ScoreRow, TickOutput, VerdictChange, write_tick
+from downwatch.store.pool import connect
 from downwatch.store.signals import insert_signals
 
 BUCKET = timedelta(minutes=1)
@@ -123,6 +124,28 @@ def quiet_verdict(slug: str, story: Incident, status: str = "up", ratio: float =
             "bucket": iso(story.now), "updated_at": iso(story.now + timedelta(seconds=5)), "problems": {},
             "locations": {}, "sources": {}, "official": None, "incident_id": None,
             "explanation": f"{observed:.0f} reports in the last minute against {expected:.0f} expected"}
+
+
+WINDOW = timedelta(minutes=15)
+"""The detector's excess window (``DetectorSettings.excess_window_seconds``), which the tests' rises fill."""
+
+
+def window_rows(slug: str, story: Incident, observed: list[float], expected: float,
+                status: str = "up") -> list[ScoreRow]:
+    """Scored buckets for the window ending with the story's latest bucket, oldest first (``observed``
+    shorter than the window is padded with zeros in front)."""
+    buckets = int(WINDOW / BUCKET)
+    counts = [0.0] * (buckets - len(observed)) + observed
+    return [ScoreRow(slug, story.now - (buckets - 1 - i) * BUCKET, count, expected, 0.5, status)
+            for i, count in enumerate(counts)]
+
+
+async def rewrite_scores(database_url: str, rows: list[ScoreRow]) -> None:
+    conn = await connect(database_url)
+    try:
+        await write_tick(conn, TickOutput(scores=rows))
+    finally:
+        await conn.close()
 
 
 def current_verdicts(story: Incident, bt_incident_id: int | None = None) -> dict[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from playwright.async_api import expect
 
 from tests.browser.conftest import Dashboard, WatchedPage
-from tests.browser.replayed_incident import iso, quiet_verdict
+from tests.browser.replayed_incident import iso, quiet_verdict, rewrite_scores, window_rows
 
 
 async def test_now_lists_the_failing_service_first(dashboard: Dashboard, page: WatchedPage) -> None:
@@ -38,13 +38,16 @@ async def test_a_verdict_change_arrives_live_without_a_reload(dashboard: Dashboa
     await page.page.evaluate("window.__sameDocument = true")
 
     story = dashboard.story
-    ee_down = {**quiet_verdict("ee", story, status="down", ratio=55.0), "since": iso(story.now),
+    ee_down = {**quiet_verdict("ee", story, status="down", ratio=20.0), "since": iso(story.now),
                "updated_at": iso(story.now + timedelta(seconds=10))}
+    expected = ee_down["expected"]
+    await rewrite_scores(dashboard.database_url,
+                         window_rows("ee", story, [20.0 * expected] * 15, expected, status="down"))
     dashboard.board.publish({"ee": ee_down}, story.now + timedelta(seconds=10))
 
     ee = page.page.locator(".now-item[data-slug=ee]")
     await expect(ee.locator(".badge")).to_have_text("Down")
-    await expect(ee.locator(".times")).to_have_text("55× normal")
+    await expect(ee.locator(".times")).to_have_text("20× normal")
     slugs = await page.page.locator(".now-item").evaluate_all("nodes => nodes.map(n => n.dataset.slug)")
     assert slugs == ["bt", "ee", "talktalk"]
     await expect(page.page.locator("#live")).to_contain_text("EE is now down")

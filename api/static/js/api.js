@@ -7,10 +7,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function getJSON(url, { signal } = {}) {
+// cache: "no-cache" revalidates (ETag) instead of reusing an answer the browser may keep until the next tick.
+export async function getJSON(url, { signal, cache = "default" } = {}) {
   let response;
   try {
-    response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+    response = await fetch(url, { signal, cache, headers: { Accept: "application/json" } });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, "The server could not be reached. Check your connection and try again.");

@@ -12,6 +12,25 @@ export function decimal(value) {
   return value === null || value === undefined ? "—" : oneDecimal.format(value);
 }
 
+// "1 report", "45 reports": the noun agrees with the number as it is shown (0.9 shows as "1 report").
+export function countOf(value, singular, plural = `${singular}s`) {
+  const shown = count(value);
+  return `${shown} ${shown === "1" ? singular : plural}`;
+}
+
+// An expected count as words: "usually about 3", or "usually fewer than 1" (never "usual 0").
+export function usually(expected) {
+  if (expected === null || expected === undefined) return null;
+  return expected < 1 ? "usually fewer than 1" : `usually about ${count(expected)}`;
+}
+
+// A span of time as words: "a minute", "15 minutes", "an hour", "3 hours".
+export function spanWords(seconds) {
+  if (seconds % 3600 === 0) return seconds === 3600 ? "an hour" : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? "a minute" : `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
+}
+
 export function share(value) {
   return percent.format(value);
 }

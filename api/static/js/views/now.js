@@ -1,129 +1,137 @@
-// "Now": services with unusual activity, most unusual first, kept current by the live stream.
+// "Now": the services whose activity is worth a headline, most newsworthy first. Which ones, and which
+// figures may be printed, is the server's rule (api/headline.py); the live stream only says when to ask
+// again.
 
 import { getJSON } from "../api.js";
 import { sparkline } from "../chart.js";
 import { append, clear, h } from "../dom.js";
 import { exportBar, tableToPng } from "../export.js";
-import { count, decimal, statusWord, timesNormal } from "../format.js";
+import { count, countOf, spanWords, statusWord, timesNormal, usually } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
-import { dataNow, setDataNow, timeEl, utcText } from "../time.js";
+import { setDataNow, timeEl, utcText } from "../time.js";
 
 const SPARK_HOURS = 3;
 const REFRESH_MS = 60000;
-const RANK = { down: 3, degraded: 2, up: 1, unknown: 0 };
-
-function isUnusual(entry) {
-  return entry.status === "down" || entry.status === "degraded" || (entry.score ?? 0) >= 0.95;
-}
-
-function byUnusualness(a, b) {
-  return (RANK[b.status] ?? 0) - (RANK[a.status] ?? 0) || (b.score ?? 0) - (a.score ?? 0)
-    || (b.ratio ?? 0) - (a.ratio ?? 0) || a.slug.localeCompare(b.slug);
-}
-
-function stepWords(seconds) {
-  return seconds % 3600 === 0 ? `${seconds / 3600} h` : `${Math.round(seconds / 60)} min`;
-}
+const RELOAD_AFTER_CHANGE_MS = 1500;
 
 function sparkLabel(entry, step) {
   const values = (entry.spark || []).map((p) => p.observed ?? 0);
   if (!values.length) return `No counts for ${entry.name} in the last ${SPARK_HOURS} hours`;
+  const expected = entry.spark.at(-1).expected;
   return `${entry.name}, reports over the last ${SPARK_HOURS} hours: peak ${count(Math.max(...values))}, `
-    + `latest ${count(values.at(-1))}, usual about ${decimal(entry.spark.at(-1).expected)} (reports per ${stepWords(step)})`;
+    + `latest ${count(values.at(-1))}, ${usually(expected)} (reports per ${spanWords(step)})`;
+}
+
+// "45 reports in the last 15 minutes (usually about 3)".
+function windowWords(headline) {
+  if (headline.observed === null || headline.observed === undefined) return null;
+  return `${countOf(headline.observed, "report")} in the last ${spanWords(headline.window_seconds)}`
+    + ` (${usually(headline.expected)})`;
 }
 
 function row(entry, rank, step) {
-  const times = timesNormal(entry.ratio);
-  return h("li", { class: `now-item status-${entry.status}`, "data-slug": entry.slug, "data-status": entry.status },
-    h("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
-    h("div", { class: "now-main" },
-      h("a", { class: "now-name", href: `/s/${encodeURIComponent(entry.slug)}`, "data-nav": true }, entry.name),
-      h("span", { class: `badge status-${entry.status}` }, statusWord(entry.status)),
-      h("p", { class: "now-facts" },
-        times ? h("strong", { class: "times" }, times) : null,
-        entry.since ? [" · since ", timeEl(entry.since)] : null,
-        entry.observed !== null && entry.observed !== undefined
-          ? ` · ${count(entry.observed)} reports in the latest minute (usual ${decimal(entry.expected)})` : null)),
-    entry.spark ? sparkline(entry.spark, { label: sparkLabel(entry, step) }) : h("span", { class: "spark" }));
+  const headline = entry.headline;
+  const times = timesNormal(headline.ratio);
+  const words = windowWords(headline);
+  const facts = [
+    times ? h("strong", { class: "times" }, times) : null,
+    headline.why === "rise" ? h("span", { class: "rising" }, "reports rising") : null,
+    headline.since ? h("span", { class: "since" }, "since ", timeEl(headline.since)) : null,
+    words ? h("span", { class: "window" }, words) : null,
+  ].filter(Boolean);
+  return h("li", { class: `now-item status-${entry.status}`, "data-slug": entry.slug, "data-status": entry.status,
+    "data-why": headline.why },
+  h("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
+  h("div", { class: "now-main" },
+    h("a", { class: "now-name", href: `/s/${encodeURIComponent(entry.slug)}`, "data-nav": true }, entry.name),
+    h("span", { class: `badge status-${entry.status}` }, statusWord(entry.status)),
+    h("p", { class: "now-facts" }, facts.flatMap((fact, i) => (i ? [" · ", fact] : [fact])))),
+  entry.spark ? sparkline(entry.spark, { label: sparkLabel(entry, step) }) : h("span", { class: "spark" }));
 }
 
 function table(entries) {
   return {
-    columns: ["service", "name", "status", "times_normal", "since_utc", "observed", "expected", "score"],
-    rows: entries.map((e) => [e.slug, e.name, e.status, e.ratio, e.since, e.observed, e.expected, e.score]),
+    columns: ["service", "name", "status", "why", "times_normal", "since_utc", "window_seconds",
+      "observed_in_window", "expected_in_window"],
+    rows: entries.map((e) => [e.slug, e.name, e.status, e.headline.why, e.headline.ratio, e.headline.since,
+      e.headline.window_seconds, e.headline.observed, e.headline.expected]),
   };
 }
 
 export async function renderNow(main) {
-  const entries = new Map();
+  let entries = [];
   let updatedAt = null;
   let step = 300;
-  const list = h("ol", { class: "now-list", "aria-label": "Services with unusual activity, most unusual first" });
+  const changed = new Map();
+  const list = h("ol", { class: "now-list", "aria-label": "Services worth a headline, most newsworthy first" });
   const status = h("p", { class: "lede" }, "Loading the latest verdicts…");
-  const sorted = () => [...entries.values()].sort(byUnusualness);
   main.append(
     h("h1", {}, "What's down now"),
     status,
     list,
     exportBar("downwatch-now", {
-      table: () => table(sorted()),
+      table: () => table(entries),
       png: () => {
-        const { columns, rows } = table(sorted());
+        const { columns, rows } = table(entries);
         return tableToPng(`Unusual activity ${updatedAt ? `at ${utcText(updatedAt)}` : "now"}`, columns, rows);
       },
     }));
 
   function draw() {
-    const ranked = sorted();
     clear(list);
     clear(status);
-    if (!ranked.length) {
+    if (!entries.length) {
       status.append("Nothing unusual right now: every service downwatch follows is within its usual level.");
     } else {
-      append(status, [`${ranked.length} service${ranked.length === 1 ? "" : "s"} with unusual activity, most unusual first`,
+      append(status, [`${entries.length} service${entries.length === 1 ? "" : "s"} with unusual activity, most unusual first`,
         updatedAt ? [". Updated ", timeEl(updatedAt), "."] : "."]);
     }
-    ranked.forEach((entry, i) => list.append(row(entry, i + 1, step)));
+    entries.forEach((entry, i) => list.append(row(entry, i + 1, step)));
   }
 
-  async function load() {
+  // Say what changed since the last list: a service that changed status and is (or was) listed.
+  function announceChanges(before) {
+    for (const [slug, verdict] of changed) {
+      const listed = entries.find((e) => e.slug === slug);
+      const entry = listed || before.find((e) => e.slug === slug);
+      if (!entry) continue;
+      const times = listed ? timesNormal(listed.headline.ratio) : null;
+      announce(`${entry.name} is now ${statusWord(verdict.status).toLowerCase()}${times ? `, ${times}` : ""}.`);
+    }
+    changed.clear();
+  }
+
+  async function load({ fresh = false } = {}) {
     try {
-      const data = await getJSON(`/dashboard/data/now?hours=${SPARK_HOURS}`);
-      entries.clear();
-      for (const entry of data.services) entries.set(entry.slug, entry);
+      const data = await getJSON(`/dashboard/data/now?hours=${SPARK_HOURS}`, { cache: fresh ? "no-cache" : "default" });
+      const before = entries;
+      entries = data.services;
       updatedAt = setDataNow(data.at);
       step = data.step;
       draw();
+      announceChanges(before);
     } catch (error) {
       clear(status).append(`Could not load the latest verdicts: ${error.message}`);
     }
   }
 
   let reload = null;
-  function reloadSoon() {
-    clearTimeout(reload);
-    reload = setTimeout(load, 1500);
-  }
-
+  const known = new Map();
   await load();
   const stop = liveVerdicts({
     onState: showConnection,
     onVerdict: (verdict) => {
-      const known = entries.get(verdict.service);
-      const before = known ? known.status : "up";
-      const entry = { ...(known || {}), ...verdict, slug: verdict.service, name: verdict.name || verdict.service };
-      if (!known && !isUnusual(entry)) return;
-      if (isUnusual(entry)) entries.set(entry.slug, entry);
-      else entries.delete(entry.slug);
-      if (before === entry.status) return;
-      updatedAt = setDataNow(verdict.updated_at) || dataNow();
-      draw();
-      announce(`${entry.name} is now ${statusWord(entry.status).toLowerCase()}`
-        + (timesNormal(entry.ratio) ? `, ${timesNormal(entry.ratio)}` : "") + ".");
-      reloadSoon();
+      setDataNow(verdict.updated_at);
+      const listed = entries.find((e) => e.slug === verdict.service);
+      const before = known.get(verdict.service) ?? (listed ? listed.status : "up");
+      known.set(verdict.service, verdict.status);
+      if (before === verdict.status) return;
+      changed.set(verdict.service, verdict);
+      clearTimeout(reload);
+      reload = setTimeout(() => load({ fresh: true }), RELOAD_AFTER_CHANGE_MS);
     },
   });
-  const timer = setInterval(load, REFRESH_MS);
+  const timer = setInterval(() => load({ fresh: true }), REFRESH_MS);
   return () => {
     stop();
     clearInterval(timer);
