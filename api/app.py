@@ -48,6 +48,7 @@ from api.routes import (
     client_tokens,
     dashboard,
     dashboard_data,
+    dashboard_map,
     incidents,
     meta,
     reports,
@@ -108,7 +109,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app.cleanup_ctx.extend(background)
     app.on_shutdown.append(_end_streams)
     for module in (services, timeline, incidents, reports, client_tokens, stream, statuspage, meta, admin,
-                   dashboard, dashboard_data):
+                   dashboard, dashboard_data, dashboard_map):
         module.add_routes(app)
     meta.add_root_placeholder(app)
     add_catch_all(app, cors)

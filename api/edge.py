@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 EdgeHandler = Callable[[web.Request], Coroutine[Any, Any, web.StreamResponse]]
 UNMATCHED = "unmatched"
-CATCH_ALL_PATH = "/{unmatched_path:.*}"
+CATCH_ALL_PATH = "/{unmatched_path:(?s:.*)}"  # (?s): a path with a decoded newline is unmatched too
 CATCH_ALL_CANONICAL = "/{unmatched_path}"
 
 

@@ -7,6 +7,7 @@ import { clear, h } from "../dom.js";
 import { exportBar, svgToPng, tableToPng } from "../export.js";
 import { count, decimal, problemWord, share, statusWord, timesNormal } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
+import { mapPanel, showMap } from "../map.js";
 import { dataNow, durationText, parseTime, setDataNow, timeEl, toLocalInput, utcText } from "../time.js";
 
 const HOUR = 3600e3;
@@ -286,7 +287,8 @@ export async function renderService(main, ctx) {
   const chartSlot = section("chart", "Reports against the usual level", h("p", { class: "loading" }, "Loading the chart…"));
   const breakdownSlot = h("div", { class: "two-up" });
   const evidenceSlot = h("div", {});
-  clear(main).append(head, gapSlot, storySlot, chartSlot, breakdownSlot, evidenceSlot, embedPanel(service));
+  const mapSlot = mapPanel("map");
+  clear(main).append(head, gapSlot, storySlot, chartSlot, breakdownSlot, mapSlot, evidenceSlot, embedPanel(service));
 
   let data = null;
   async function loadRange() {
@@ -307,6 +309,7 @@ export async function renderService(main, ctx) {
     clear(chartSlot).append(chartHeading, rangeControls(range, ctx),
       chartFigure(service.name, data, timeline, incidents.incidents, chartWidth(chartSlot)));
     clear(breakdownSlot).append(...breakdownPanels(service.name, data));
+    showMap(mapSlot, { service: slug, subject: service.name, ...span });
     clear(evidenceSlot).append(evidencePanel(service.name, data));
   }
 
