@@ -7,13 +7,7 @@ from typing import Any
 
 import asyncpg
 
-SERVICE_PLACES = """
-SELECT location, sum(n) AS n FROM location_counts
-WHERE service = $1 AND bucket >= $2 AND bucket < $3
-GROUP BY location
-ORDER BY n DESC, location
-LIMIT $4
-"""
+from downwatch.store.dashboard_queries import LOCATION_TOTALS
 
 ALL_PLACES = """
 SELECT location, sum(n) AS n FROM location_counts
@@ -30,5 +24,5 @@ async def place_totals(conn: asyncpg.Pool | asyncpg.Connection, service: str | N
     if service is None:
         rows = await conn.fetch(ALL_PLACES, start, end, limit)
     else:
-        rows = await conn.fetch(SERVICE_PLACES, service, start, end, limit)
+        rows = await conn.fetch(LOCATION_TOTALS, service, start, end, limit)
     return [{"location": row["location"], "n": int(row["n"])} for row in rows]
