@@ -7,6 +7,22 @@ import contextlib
 from collections.abc import AsyncIterator, Coroutine
 from typing import Any
 
+CANCEL_AGAIN_SECONDS = 0.5
+
+
+async def cancel_and_wait(task: asyncio.Task[Any]) -> None:
+    """Cancel ``task`` until it ends, then re-raise whatever it failed with (not its cancellation).
+
+    Once is not always enough: on Python 3.11 ``asyncio.wait_for`` drops a cancellation that
+    arrives as its inner future completes (CPython gh-86296), and a loop around it — a NATS watch
+    polling ``updates(timeout=…)`` — then runs on for ever, so shutdown would hang.
+    """
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=CANCEL_AGAIN_SECONDS)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
 
 @contextlib.asynccontextmanager
 async def running(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[asyncio.Task[None]]:
@@ -15,6 +31,4 @@ async def running(work: Coroutine[Any, Any, None], name: str) -> AsyncIterator[a
     try:
         yield task
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait(task)

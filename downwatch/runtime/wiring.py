@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from api.background import cancel_and_wait
 from downwatch.clock import Clock
 from downwatch.store.retention import apply_retention
 from ingest.runner import SourceRunner
@@ -67,9 +68,7 @@ def task_context(name: str, start: Callable[[web.Application, asyncio.Event], Co
             try:
                 await asyncio.wait_for(task, 10)
             except TimeoutError:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await cancel_and_wait(task)
 
     return context
 
