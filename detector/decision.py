@@ -89,3 +89,16 @@ def decision(rows: np.ndarray, i: int, bucket: float, e: float, p: float, size: 
     windowed_ratio = 1.0 + rows[EXCESS, i] / window_expected if window_expected > 0.0 else 0.0
     c = minimum(c, ratio_closeness(windowed_ratio, bursts.ceiling(rows, i, bucket, limits)))
     return THRESHOLD * minimum(c, 1.0)
+
+
+def onset_score(decision_now: float, alarm_was_open: bool) -> float:
+    """A row's anomaly score (``downwatch score``): the decision, except while an alarm that opened in
+    an earlier bucket stays open, where it is 0.
+
+    The live rule raises an incident once, when its alarm opens; the buckets after that say nothing
+    new. So the score is at least ``THRESHOLD`` exactly at the bucket where an alarm opens, and below
+    it the closeness of the rule to opening one (a threshold below ``THRESHOLD`` is the rule made
+    looser in every gate). A benchmark that counts every flagged bucket (NAB) then counts one per
+    incident, as a reader of the verdicts would.
+    """
+    return 0.0 if alarm_was_open and decision_now >= THRESHOLD else decision_now

@@ -2,9 +2,10 @@
 
 A series is the counts of one service: each row is one bucket of ``LiveDetector``, and the row's
 anomaly score is the live detector's decision for that bucket (``Engine.step``'s ``decision``,
-``detector.decision``): below 0.5 how near the incident rule is to opening an incident, above 0.5 how
-deep into one the service is; the alarm is open exactly when it is at least 0.5. So a NAB figure, whose
-threshold is optimised, measures the rule that decides verdicts, made stricter or looser in every gate.
+``detector.decision``) as ``decision.onset_score`` reads it: below 0.5 how near the incident rule is
+to opening an incident, at least 0.5 exactly at the bucket where it opens one, and 0 while that alarm
+stays open. So a NAB figure, whose threshold is optimised, measures the rule that decides verdicts,
+made stricter or looser in every gate, one flag per incident.
 
 * The bucket width is the largest divisor of a day not above the series' median step (5-minute rows
   give 300 s buckets), so the detector's rates, which are set in time, mean the same at any step.
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from detector.decision import THRESHOLD, onset_score
 from detector.inputs import BucketArrays
 from detector.live import LiveDetector
 from detector.settings import DetectorSettings, detector_settings
@@ -45,7 +47,7 @@ def series_settings(epochs: Sequence[float]) -> DetectorSettings:
 
 def score_series(epochs: Sequence[float], values: Sequence[float],
                  settings: DetectorSettings | None = None) -> list[float]:
-    """The live detector's decision of every row (seconds since the epoch, value), causally."""
+    """The live detector's onset score of every row (seconds since the epoch, value), causally."""
     chosen = settings or series_settings(epochs)
     width = chosen.bucket_seconds
     detector = LiveDetector([SERVICE], chosen)
@@ -53,6 +55,7 @@ def score_series(epochs: Sequence[float], values: Sequence[float],
     scores: list[float] = []
     last: int | None = None
     zero = np.zeros(1)
+    alarm_open = False
     for when, value in zip(epochs, values, strict=True):
         bucket = math.floor(when / width) * width
         if last is not None and bucket <= last:
@@ -62,6 +65,8 @@ def score_series(epochs: Sequence[float], values: Sequence[float],
                              BucketArrays(reports=count, posts=zero, reporters=count), now,
                              with_decision=True)
         assert detector.last is not None and detector.last.decision is not None
-        scores.append(float(detector.last.decision[0]))
+        decided = float(detector.last.decision[0])
+        scores.append(onset_score(decided, alarm_open))
+        alarm_open = decided >= THRESHOLD
         last = bucket
     return scores

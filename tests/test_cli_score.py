@@ -60,8 +60,9 @@ def test_scores_the_fixture_to_stdout_and_flags_the_outage() -> None:
 
 
 def test_the_score_is_the_live_detectors_decision_of_each_bucket() -> None:
-    """One detector: the series replayed as one service's report counts is in an alarm exactly at the
-    rows whose score is at least the decision threshold, and the replay opens its incident there."""
+    """One detector: the series replayed as one service's report counts opens an incident exactly at
+    the rows whose score is at least the decision threshold (the onset score: later rows of an open
+    alarm score 0), and the replay's first incident is detected at the first of them."""
     result = run_score(str(FIXTURE))
     assert result.returncode == 0, result.stderr
     scored = np.array([float(r["anomaly_score"]) for r in parse_output(result.stdout)])
@@ -71,7 +72,9 @@ def test_the_score_is_the_live_detectors_decision_of_each_bucket() -> None:
     replayed = replay(counts, bucket_seconds=300)
     in_alarm = replayed.timeline["status"].isin(["degraded", "down"]).to_numpy()
     assert in_alarm.any() and (~in_alarm).any()
-    assert np.array_equal(scored >= THRESHOLD, in_alarm)
+    opens = in_alarm & ~np.concatenate([[False], in_alarm[:-1]])
+    assert np.array_equal(scored >= THRESHOLD, opens)
+    assert np.all(scored[in_alarm & ~opens] == 0.0)
     first = int(np.argmax(scored >= THRESHOLD))
     detected = pd.Timestamp(replayed.incidents["detected_at"].iloc[0])
     assert pd.Timestamp(source[first]["timestamp"], tz="UTC").floor("5min") == detected

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from detector.decision import THRESHOLD
+from detector.decision import THRESHOLD, onset_score
 from detector.inputs import BucketArrays
 from detector.live import LiveDetector
 from detector.settings import DetectorSettings
@@ -54,3 +54,18 @@ def test_a_larger_rise_is_nearer_an_incident() -> None:
     assert below[1] < below[2] < below[3] < THRESHOLD
     above = [run([*history, 20.0 + extra])[0][-1] for extra in (100.0, 150.0, 1000.0)]
     assert THRESHOLD <= above[0] < above[1] <= above[2] <= 1.0
+
+
+def test_the_onset_score_flags_the_bucket_where_an_alarm_opens_and_not_the_rest_of_it() -> None:
+    history = quiet(3.0, 20.0)
+    counts = history + [200.0] * 6 + quiet(0.5, 20.0, seed=5)
+    decisions, statuses = run(counts)
+    in_alarm = (statuses == 1) | (statuses == 2)
+    opened = len(history)
+    assert in_alarm[opened] and in_alarm[opened + 1:opened + 6].all()
+    was_open = np.concatenate([[False], decisions[:-1] >= THRESHOLD])
+    onsets = np.array([onset_score(d, w) for d, w in zip(decisions, was_open, strict=True)])
+    assert np.flatnonzero(onsets >= THRESHOLD).tolist() == [opened]
+    assert onsets[opened] == decisions[opened]
+    assert np.all(onsets[opened + 1:opened + 6] == 0.0)
+    assert np.array_equal(onsets[~in_alarm], decisions[~in_alarm])

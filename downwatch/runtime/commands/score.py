@@ -10,9 +10,10 @@ file beside it and renamed), so an error never leaves a half-written file.
 Rules for awkward input:
 
 * The series is the counts of one service, run through the live detector (``detector.stream``): the
-  score is the live detector's decision for the row's bucket (``detector.decision``): below 0.5 how
-  near its incident rule is to opening an incident, above 0.5 how deep into one the service is (the
-  alarm that decides its verdict is open exactly when the score is at least 0.5).
+  score is the live detector's decision for the row's bucket (``detector.decision.onset_score``):
+  below 0.5 how near its incident rule is to opening an incident; at least 0.5 exactly at the row
+  where the alarm that decides its verdict opens (higher the further into incident territory); 0 on
+  the later rows of that alarm, which raise nothing new.
 * Every row is scored, in file order, as if it arrived live; the score of a row depends only on the
   rows before it and itself. The output has exactly the input's rows, in the input's order.
 * The bucket width follows the series' median step; gaps and irregular steps are fine.
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def score_rows(rows: list[SeriesRow]) -> list[float]:
-    """The live detector's decision for every row (``detector.stream``: the series is one service)."""
+    """The live detector's onset score for every row (``detector.stream``: the series is one service)."""
     from detector.stream import score_series
 
     return score_series([row.epoch_seconds for row in rows], [row.value for row in rows])
