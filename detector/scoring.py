@@ -2,10 +2,11 @@
 
 The count model is negative binomial with mean ``mu`` and variance ``var = mu + r * mu**2`` (``r`` = 0
 is Poisson). The anomaly score is ``1 - P(X >= x)``, the upper tail probability, computed exactly
-(regularised incomplete beta/gamma functions) wherever it matters (the normal approximation puts the
-count more than one standard deviation above the mean; counts are right-skewed, so the exact tail there
-is no smaller than the normal one) and by the normal approximation elsewhere, where the score is far
-from 1.
+(regularised incomplete beta/gamma functions) wherever a decision reads it: where the normal
+approximation puts the count more than ``TAIL_GATE_Z`` = 2 standard deviations above the mean. Below
+that the normal tail is above 0.0228, so every score there is below 0.977 and below every score
+threshold of the rule (``recover_score`` 0.99, ``learn_below_score`` 0.999, ``score_degraded``): the
+cheap normal approximation changes no decision, only how near one a calm bucket is shown to be.
 
 ``Engine.step`` calls ``tail_from_z`` with the deviation ``passes.before_tails`` computed;
 ``upper_tail`` is the same for callers without one (the verdict's per-source scores).
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-TAIL_GATE_Z = 1.0
+TAIL_GATE_Z = 2.0
 MIN_MEAN = 1e-6
 POISSON_BELOW = 1e-6
 
