@@ -1,10 +1,14 @@
 """JSON the dashboard needs beyond the public API, read once per board version and key.
 
 ``GET /dashboard/data/now``: the services whose activity is worth a headline (``api.headline``), ranked,
-each with its latest window's figures and a sparkline.
+each with its latest window's figures and a sparkline; and, so that the front page says something when
+nothing is news, the ``busiest`` services: the most reports and posts over the same latest window,
+each against its usual level, described by the same rule (no ratio is printed unless it is news).
 ``GET /dashboard/data/services/{slug}``: for one service over ``from``..``to`` (default: the last
-24 hours): verdict changes, problems and places, recent evidence posts, report counts by kind, the
-latest incident with a quotable summary, and the gap between the crowd and the official page.
+24 hours): its verdict and what the headline rule lets the page say about it (header and crowd card
+both read these, so they never disagree), verdict changes, problems and places, recent evidence
+posts, report counts by kind, the latest incident with a quotable summary, and the gap between the
+crowd and the official page.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ MAX_SPAN = timedelta(days=31)
 EVIDENCE_LIMIT = 20
 LOCATION_LIMIT = 15
 CHANGE_LIMIT = 500
+BUSIEST_LIMIT = 8
 EVIDENCE_TEXT_LIMIT = 280
 
 
@@ -78,6 +83,39 @@ async def latest_rises(pool: asyncpg.Pool, verdicts: dict[str, dict[str, Any]], 
     return rises
 
 
+def entry_of(board: VerdictBoard, rule: HeadlineRule, slug: str, verdict: dict[str, Any],
+             rise: Rise | None) -> dict[str, Any]:
+    service = board.service(slug)
+    assert service is not None
+    return {"slug": slug, "name": service.name, "category": service.category, "country": service.country,
+            "aliases": list(service.aliases), **{key: verdict.get(key) for key in VERDICT_FIELDS},
+            "headline": rule.describe(verdict, rise)}
+
+
+def latest_window(board: VerdictBoard, bucket: int, seconds: float) -> tuple[datetime, datetime] | None:
+    """The latest window any verdict on the board was scored to."""
+    scored = [str(v["bucket"]) for s in board.services() if (v := board.verdict(s.slug)).get("bucket")]
+    if not scored:
+        return None
+    return window_of({"bucket": max(scored)}, bucket, seconds)
+
+
+async def busiest_services(board: VerdictBoard, rule: HeadlineRule, pool: asyncpg.Pool, bucket: int,
+                           limit: int) -> list[dict[str, Any]]:
+    """The services with the most reports and posts over the latest window, most first."""
+    window = latest_window(board, bucket, rule.window_seconds)
+    if window is None:
+        return []
+    entries = []
+    for row in await queries.busiest(pool, window[0], window[1], limit):
+        if board.service(row["service"]) is None:
+            continue
+        rise = Rise(observed=float(row["observed"]), expected=float(row["expected"]),
+                    seconds=rule.window_seconds)
+        entries.append(entry_of(board, rule, row["service"], board.verdict(row["service"]), rise))
+    return entries
+
+
 async def headline_services(board: VerdictBoard, rule: HeadlineRule, pool: asyncpg.Pool,
                             bucket: int) -> list[dict[str, Any]]:
     verdicts = {s.slug: board.verdict(s.slug) for s in board.services()}
@@ -86,14 +124,8 @@ async def headline_services(board: VerdictBoard, rule: HeadlineRule, pool: async
     entries = []
     for slug, verdict in candidates.items():
         rise = rises.get(slug)
-        if not rule.is_news(verdict, rise):
-            continue
-        service = board.service(slug)
-        assert service is not None
-        entries.append({"slug": slug, "name": service.name, "category": service.category,
-                        "country": service.country, "aliases": list(service.aliases),
-                        **{key: verdict.get(key) for key in VERDICT_FIELDS},
-                        "headline": rule.describe(verdict, rise)})
+        if rule.is_news(verdict, rise):
+            entries.append(entry_of(board, rule, slug, verdict, rise))
     entries.sort(key=headline_rank)
     return entries
 
@@ -107,20 +139,23 @@ async def get_now(request: web.Request) -> web.Response:
     span = hours * 3600
     step = max(bucket, (span // SPARK_POINTS) // bucket * bucket)
     latest = floor_to(board.published_at, bucket)
-    end = floor_to(latest, step) + timedelta(seconds=step)
+    end = floor_to(latest + timedelta(seconds=bucket), step)  # whole steps only: a partial last one dips
     start = floor_to(end - timedelta(seconds=span), step)
     pool = pool_of(request)
 
     async def build() -> Representation:
         try:
             entries = await headline_services(board, app[HEADLINE], pool, bucket)
-            lines = await queries.sparklines(pool, [e["slug"] for e in entries], start, end, step)
+            busiest = await busiest_services(board, app[HEADLINE], pool, bucket, BUSIEST_LIMIT)
+            slugs = sorted({e["slug"] for e in entries + busiest})
+            lines = await queries.sparklines(pool, slugs, start, end, step)
         except STORE_ERRORS as exc:
             raise store_failed(exc) from exc
-        for entry in entries:
+        for entry in entries + busiest:
             entry["spark"] = lines.get(entry["slug"], [])
         document = {"at": board.published_at, "from": start, "to": end, "step": step,
-                    "bucket_seconds": bucket, "services": entries}
+                    "bucket_seconds": bucket, "window_seconds": app[HEADLINE].window_seconds,
+                    "services": entries, "busiest": busiest}
         return Representation.of(document, board.published_at)
 
     answer = await app[STORE_ANSWERS].get(board.version, ("dashboard-now", hours), build)
@@ -181,6 +216,8 @@ async def get_service_data(request: web.Request) -> web.Response:
             posts = await queries.recent_posts(pool, service.slug, start, end, EVIDENCE_LIMIT)
             latest = await incidents(pool, service=service.slug, status=None, start=start, end=end,
                                      limit=1, offset=0)
+            rise = (await latest_rises(pool, {service.slug: verdict}, bucket,
+                                       app[HEADLINE].window_seconds)).get(service.slug)
             peak = None
             if latest and latest[0].get("peak_at") is not None:
                 peak = await queries.score_at(pool, service.slug, latest[0]["peak_at"])
@@ -201,7 +238,8 @@ async def get_service_data(request: web.Request) -> web.Response:
         document = {"service": service.slug, "name": service.name, "from": start, "to": end,
                     "bucket_seconds": bucket, "changes": changes, "problems": problems, "kinds": kinds,
                     "locations": places, "evidence": [evidence_entry(post) for post in posts],
-                    "incident": incident,
+                    "incident": incident, "verdict": verdict,
+                    "headline": app[HEADLINE].describe(verdict, rise),
                     "official": official_gap(service.name, verdict["status"], verdict.get("official"))}
         return Representation.of(document, board.published_at)
 

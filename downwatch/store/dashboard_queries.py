@@ -1,6 +1,7 @@
 """Queries behind the journalists' dashboard: sparklines, verdict changes, breakdowns and evidence.
 
-Every query reads one service (or a short list of them) over a bounded time range.
+Every query reads one service (or a short list of them) over a bounded time range, except ``BUSIEST``,
+which ranks every service over one short window (index ``scores_bucket``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ ORDER BY observed_at DESC
 LIMIT $4
 """
 
+BUSIEST = """
+SELECT service, sum(observed) AS observed, sum(expected) AS expected FROM scores
+WHERE bucket >= $1 AND bucket < $2
+GROUP BY service
+HAVING sum(observed) > 0
+ORDER BY sum(observed) DESC, service
+LIMIT $3
+"""
+
 SCORE_AT = """
 SELECT bucket, observed, expected FROM scores
 WHERE service = $1 AND bucket <= $2
@@ -65,6 +75,15 @@ async def sparklines(conn: asyncpg.Pool | asyncpg.Connection, services: Sequence
         lines[row["service"]].append({"t": row["t"], "observed": row["observed"],
                                       "expected": row["expected"]})
     return lines
+
+
+async def busiest(conn: asyncpg.Pool | asyncpg.Connection, start: datetime, end: datetime,
+                  limit: int) -> list[dict[str, Any]]:
+    """The services with the most reports and posts scored in [start, end), most first, with the sum
+    expected over the same buckets; services with none are left out."""
+    rows = await conn.fetch(BUSIEST, start, end, limit)
+    return [{"service": row["service"], "observed": row["observed"], "expected": row["expected"]}
+            for row in rows]
 
 
 async def verdict_changes(conn: asyncpg.Pool | asyncpg.Connection, service: str, start: datetime,

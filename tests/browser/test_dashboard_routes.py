@@ -8,7 +8,7 @@ import re
 import aiohttp
 
 from tests.browser.conftest import Dashboard
-from tests.browser.replayed_incident import usual
+from tests.browser.replayed_incident import WINDOW, score_rows, usual
 
 
 async def fetch(dashboard: Dashboard, path: str, **headers: str) -> tuple[aiohttp.ClientResponse, bytes]:
@@ -76,6 +76,23 @@ async def test_now_data_ranks_unusual_services_with_sparklines(dashboard: Dashbo
     assert len(bt["spark"]) == 36
     assert max(point["observed"] for point in bt["spark"]) > 20 * bt["spark"][0]["observed"]
 
+    # The busiest: every service with reports in the latest window, most first, with the window's sums
+    # as stored, and a ratio only where the headline rule allows one (BT's rise, not the quiet ones).
+    window: dict[str, list[float]] = {}
+    for row in score_rows(story):
+        if story.now - WINDOW < row.bucket <= story.now:
+            sums = window.setdefault(row.service, [0.0, 0.0])
+            sums[0] += row.observed
+            sums[1] += row.expected
+    busiest = body["busiest"]
+    assert [e["slug"] for e in busiest] == sorted(window, key=lambda slug: (-window[slug][0], slug))
+    for entry in busiest:
+        observed, expected = window[entry["slug"]]
+        assert abs(entry["headline"]["observed"] - observed) < 1e-6
+        assert abs(entry["headline"]["expected"] - expected) < 1e-3
+        assert (entry["headline"]["ratio"] is not None) == (entry["slug"] == "bt")
+        assert entry["spark"] and body["window_seconds"] == WINDOW.total_seconds()
+
     response, problem = await fetch(dashboard, "/dashboard/data/now?hours=400")
     assert response.status == 400 and response.content_type == "application/problem+json"
     assert b"hours=400 is out of range" in problem
@@ -94,11 +111,17 @@ async def test_service_data_has_the_evidence_and_refuses_bad_ranges(dashboard: D
         assert body["incident"]["id"] == dashboard.bt_incident_id
         assert "Reports peaked at 412 a minute" in body["incident"]["summary"]
         assert body["official"]["disagrees"] is True
+        # The page's header and crowd card read one verdict and the headline rule's words about it.
+        assert body["verdict"]["status"] == "down" == dashboard.board.verdict("bt")["status"]
+        assert body["headline"]["news"] is True and body["headline"]["why"] == "alarm"
+        assert body["headline"]["since"] == body["verdict"]["since"] and body["headline"]["ratio"] > 15
 
         async with session.get(dashboard.url("/dashboard/data/services/gmail")) as answer:
             quiet = await answer.json()
         assert quiet["incident"] is None and quiet["evidence"] == []
         assert quiet["official"]["disagrees"] is False
+        assert quiet["headline"]["news"] is False and quiet["headline"]["ratio"] is None
+        assert quiet["headline"]["since"] is None
 
         for query, words in (("from=yesterday", "not an ISO-8601 time"),
                              ("from=2025-02-04T10:00:00Z&to=2025-02-04T09:00:00Z", "earlier than to"),

@@ -13,7 +13,7 @@ import aiohttp
 from playwright.async_api import expect
 
 from tests.browser.conftest import Dashboard, WatchedPage
-from tests.browser.replayed_incident import iso, quiet_verdict
+from tests.browser.replayed_incident import iso, quiet_verdict, rewrite_scores, window_rows
 
 
 async def test_chart_draws_observed_and_expected_with_incident_and_changes(dashboard: Dashboard,
@@ -110,17 +110,44 @@ async def test_table_exports_and_permalinked_ranges(dashboard: Dashboard, page: 
     page.assert_no_errors()
 
 
+async def same_state_in_header_and_crowd_card(page: WatchedPage, word: str) -> None:
+    await expect(page.page.locator("h1 [data-role=status]")).to_have_text(word)
+    await expect(page.page.locator("[data-role=crowd-status]")).to_have_text(word)
+
+
 async def test_the_service_header_follows_the_live_verdict(dashboard: Dashboard, page: WatchedPage) -> None:
-    await page.page.goto(dashboard.url("/s/talktalk"))
-    await expect(page.page.locator("h1 [data-role=status]")).to_have_text("Degraded")
-    await expect(page.page.locator("#connection")).to_have_attribute("data-state", "open")
     story = dashboard.story
+    await page.page.goto(dashboard.url("/s/talktalk"))
+    await same_state_in_header_and_crowd_card(page, "Degraded")
+    await expect(page.page.locator("#connection")).to_have_attribute("data-state", "open")
+    # Twelve times its usual count over the whole window: a rise the headline rule lets the page quote.
+    rises = window_rows("talktalk", story, [48.0] * 15, 4.0, status="down")
+    await rewrite_scores(dashboard.database_url, rises)
     dashboard.board.publish({"talktalk": {**quiet_verdict("talktalk", story, status="down", ratio=12.0),
                                           "updated_at": iso(story.now + timedelta(seconds=20))}},
                             story.now + timedelta(seconds=20))
-    await expect(page.page.locator("h1 [data-role=status]")).to_have_text("Down")
+    await same_state_in_header_and_crowd_card(page, "Down")
     await expect(page.page.locator(".headline .times")).to_have_text("12× normal")
+    await expect(page.page.locator("[data-role=crowd-figure]")).to_have_text("12× normal")
     await expect(page.page.locator("#live")).to_contain_text("TalkTalk is now down")
+    page.assert_no_errors()
+
+
+async def test_a_single_report_on_a_quiet_service_is_no_headline_on_its_page(dashboard: Dashboard,
+                                                                             page: WatchedPage) -> None:
+    story = dashboard.story
+    # One report against 0.032 expected is "31x normal" by arithmetic and nothing a reporter should quote.
+    await rewrite_scores(dashboard.database_url, window_rows("gmail", story, [1.0], 0.032))
+    dashboard.board.publish({"gmail": {**quiet_verdict("gmail", story), "observed": 1.0, "expected": 0.032,
+                                       "ratio": 31.25, "since": "2025-01-29T00:00:00Z"}},
+                            story.now + timedelta(seconds=1))
+    await page.page.goto(dashboard.url("/s/gmail"))
+    await same_state_in_header_and_crowd_card(page, "Working")
+    await expect(page.page.locator("[data-role=crowd-figure]")).to_have_text(
+        "1 report in the last 15 minutes (usually fewer than 1)")
+    await expect(page.page.locator(".headline .times")).to_have_count(0)
+    await expect(page.page.locator(".headline time")).to_have_count(0)  # no "Working since <history start>"
+    assert "31" not in await page.page.inner_text(".service-head")
     page.assert_no_errors()
 
 

@@ -135,8 +135,8 @@ function rangeWords(data) {
 
 function describe(subject, data) {
   const top = data.places.slice(0, 3).map((p) => `${p.name} (${count(p.n)})`);
-  if (!data.total) return `No reports about ${subject} named a place between ${rangeWords(data)}.`;
-  return `${count(data.total)} report${data.total === 1 ? "" : "s"} about ${subject} named a place between ${rangeWords(data)}`
+  if (!data.total) return `No reports about ${subject} named a place from ${rangeWords(data)}.`;
+  return `${count(data.total)} report${data.total === 1 ? "" : "s"} about ${subject} named a place from ${rangeWords(data)}`
     + (top.length ? `; the most came from ${top.join(", ")}.` : ".");
 }
 

@@ -35,7 +35,7 @@ function topKeys(record, words = (k) => k) {
 const MARGIN_MS = 2 * 3600e3;
 
 // The service page over the incident with two hours either side (up to now while it is ongoing).
-function serviceLink(incident) {
+export function serviceLink(incident) {
   const started = parseTime(incident.started_at);
   const ended = parseTime(incident.ended_at);
   const range = { range: "custom", from: new Date(started.getTime() - MARGIN_MS).toISOString(),

@@ -1,6 +1,7 @@
-// "Now": the services whose activity is worth a headline, most newsworthy first. Which ones, and which
-// figures may be printed, is the server's rule (api/headline.py); the live stream only says when to ask
-// again.
+// "Now", the front page: the services whose activity is worth a headline, most newsworthy first; then,
+// so that the page is useful when nothing is down, the most reported services against their usual level,
+// the latest incidents and where reports come from. Which services are news, and which figures may be
+// printed, is the server's rule (api/headline.py); the live stream only says when to ask again.
 
 import { getJSON } from "../api.js";
 import { sparkline } from "../chart.js";
@@ -8,7 +9,9 @@ import { append, clear, h } from "../dom.js";
 import { exportBar, tableToPng } from "../export.js";
 import { count, countOf, spanWords, statusWord, timesNormal, usually } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
+import { mapPanel, showMap } from "../map.js";
 import { setDataNow, timeEl, utcText } from "../time.js";
+import { latestIncidents } from "./latest.js";
 
 const SPARK_HOURS = 3;
 const REFRESH_MS = 60000;
@@ -29,7 +32,7 @@ function windowWords(headline) {
     + ` (${usually(headline.expected)})`;
 }
 
-function row(entry, rank, step) {
+function row(entry, rank, step, itemClass = "now-item") {
   const headline = entry.headline;
   const times = timesNormal(headline.ratio);
   const words = windowWords(headline);
@@ -39,7 +42,7 @@ function row(entry, rank, step) {
     headline.since ? h("span", { class: "since" }, "since ", timeEl(headline.since)) : null,
     words ? h("span", { class: "window" }, words) : null,
   ].filter(Boolean);
-  return h("li", { class: `now-item status-${entry.status}`, "data-slug": entry.slug, "data-status": entry.status,
+  return h("li", { class: `${itemClass} status-${entry.status}`, "data-slug": entry.slug, "data-status": entry.status,
     "data-why": headline.why },
   h("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
   h("div", { class: "now-main" },
@@ -58,13 +61,26 @@ function table(entries) {
   };
 }
 
+function busiestLede(busiest, step, windowSeconds) {
+  const window = spanWords(windowSeconds);
+  if (!busiest.length) return `No reports or posts about any service in the last ${window}.`;
+  return `Reports and posts in the last ${window} against each service's usual level (sparklines: the last `
+    + `${SPARK_HOURS} hours, per ${spanWords(step)}). "× normal" is shown only for a rise worth a headline.`;
+}
+
 export async function renderNow(main) {
   let entries = [];
+  let busiest = [];
+  let windowSeconds = 900;
   let updatedAt = null;
   let step = 300;
   const changed = new Map();
   const list = h("ol", { class: "now-list", "aria-label": "Services worth a headline, most newsworthy first" });
   const status = h("p", { class: "lede" }, "Loading the latest verdicts…");
+  const busyList = h("ol", { class: "busy-list", "aria-label": "Services with the most reports, most first" });
+  const busyLede = h("p", { class: "muted" });
+  const latestSlot = h("section", { id: "latest-incidents", class: "panel", "aria-labelledby": "latest-incidents-h" });
+  const mapSlot = mapPanel("front-map");
   main.append(
     h("h1", {}, "What's down now"),
     status,
@@ -75,7 +91,19 @@ export async function renderNow(main) {
         const { columns, rows } = table(entries);
         return tableToPng(`Unusual activity ${updatedAt ? `at ${utcText(updatedAt)}` : "now"}`, columns, rows);
       },
-    }));
+    }),
+    h("div", { class: "front-grid" },
+      h("section", { id: "busiest", class: "panel", "aria-labelledby": "busiest-h" },
+        h("h2", { id: "busiest-h" }, "Most reported right now"), busyLede, busyList,
+        exportBar("downwatch-busiest", {
+          table: () => table(busiest),
+          png: () => {
+            const { columns, rows } = table(busiest);
+            return tableToPng(`Most reported ${updatedAt ? `at ${utcText(updatedAt)}` : "now"}`, columns, rows);
+          },
+        })),
+      latestSlot),
+    mapSlot);
 
   function draw() {
     clear(list);
@@ -87,6 +115,14 @@ export async function renderNow(main) {
         updatedAt ? [". Updated ", timeEl(updatedAt), "."] : "."]);
     }
     entries.forEach((entry, i) => list.append(row(entry, i + 1, step)));
+    clear(busyList);
+    clear(busyLede).append(busiestLede(busiest, step, windowSeconds));
+    busiest.forEach((entry, i) => busyList.append(row(entry, i + 1, step, "busy-item")));
+  }
+
+  async function loadSurroundings() {
+    await Promise.all([latestIncidents(latestSlot),
+      showMap(mapSlot, { service: null, subject: "every service", hours: SPARK_HOURS })]);
   }
 
   // Say what changed since the last list: a service that changed status and is (or was) listed.
@@ -106,6 +142,8 @@ export async function renderNow(main) {
       const data = await getJSON(`/dashboard/data/now?hours=${SPARK_HOURS}`, { cache: fresh ? "no-cache" : "default" });
       const before = entries;
       entries = data.services;
+      busiest = data.busiest;
+      windowSeconds = data.window_seconds;
       updatedAt = setDataNow(data.at);
       step = data.step;
       draw();
@@ -117,7 +155,7 @@ export async function renderNow(main) {
 
   let reload = null;
   const known = new Map();
-  await load();
+  await Promise.all([load(), loadSurroundings()]);
   const stop = liveVerdicts({
     onState: showConnection,
     onVerdict: (verdict) => {
@@ -128,10 +166,10 @@ export async function renderNow(main) {
       if (before === verdict.status) return;
       changed.set(verdict.service, verdict);
       clearTimeout(reload);
-      reload = setTimeout(() => load({ fresh: true }), RELOAD_AFTER_CHANGE_MS);
+      reload = setTimeout(() => Promise.all([load({ fresh: true }), loadSurroundings()]), RELOAD_AFTER_CHANGE_MS);
     },
   });
-  const timer = setInterval(() => load({ fresh: true }), REFRESH_MS);
+  const timer = setInterval(() => Promise.all([load({ fresh: true }), loadSurroundings()]), REFRESH_MS);
   return () => {
     stop();
     clearInterval(timer);

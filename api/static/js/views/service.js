@@ -5,7 +5,7 @@ import { ApiError, getJSON, query } from "../api.js";
 import { timeChart } from "../chart.js";
 import { clear, h } from "../dom.js";
 import { exportBar, svgToPng, tableToPng } from "../export.js";
-import { count, decimal, problemWord, share, statusWord, timesNormal } from "../format.js";
+import { count, countOf, decimal, problemWord, share, spanWords, statusWord, timesNormal, usually } from "../format.js";
 import { announce, liveVerdicts, showConnection } from "../live.js";
 import { mapPanel, showMap } from "../map.js";
 import { dataNow, durationText, parseTime, setDataNow, timeEl, toLocalInput, utcText } from "../time.js";
@@ -24,12 +24,6 @@ function chooseStep(spanMs, bucket) {
   const seconds = spanMs / 1000;
   const fits = STEPS.find((step) => step % bucket === 0 && seconds / step <= MAX_POINTS);
   return fits || Math.ceil(seconds / MAX_POINTS / bucket) * bucket;
-}
-
-function stepWords(seconds) {
-  if (seconds % 3600 === 0) return seconds === 3600 ? "an hour" : `${seconds / 3600} hours`;
-  if (seconds % 60 === 0) return seconds === 60 ? "a minute" : `${seconds / 60} minutes`;
-  return `${seconds} seconds`;
 }
 
 function section(id, title, ...children) {
@@ -63,28 +57,43 @@ function requestedRange(params, anchor, bucket) {
   return { range: preset, step, from: new Date(to.getTime() - RANGES[preset].span), to };
 }
 
-function header(service, verdict) {
-  const times = timesNormal(verdict.ratio);
+// The header and the crowd card say the same thing from the same two objects: the verdict, and what
+// the headline rule (api/headline.py) lets the page print about it. Until the rule's answer for this
+// verdict has arrived, neither prints a ratio or a "since".
+const ALARMS = new Set(["down", "degraded"]);
+
+function crowdFigure(headline) {
+  if (!headline) return null;
+  const times = timesNormal(headline.ratio);
+  if (times) return times;
+  if (headline.observed === null || headline.observed === undefined) return null;
+  return `${countOf(headline.observed, "report")} in the last ${spanWords(headline.window_seconds)}`
+    + ` (${usually(headline.expected)})`;
+}
+
+function header(service, verdict, headline) {
+  const times = headline ? timesNormal(headline.ratio) : null;
+  const since = headline && ALARMS.has(verdict.status) ? headline.since : null;
   return h("header", { class: `service-head status-${verdict.status}` },
     h("p", { class: "crumbs" }, h("a", { href: "/", "data-nav": true }, "Now"), " › ", service.category, " · ", service.country),
     h("h1", {}, service.name, " ", h("span", { class: `badge big status-${verdict.status}`, "data-role": "status" }, statusWord(verdict.status))),
     h("p", { class: "headline" },
       times ? h("strong", { class: "times" }, times) : null,
-      verdict.since ? [times ? " · " : "", `${statusWord(verdict.status)} since `, timeEl(verdict.since, { full: true })] : null,
+      since ? [times ? " · " : "", `${statusWord(verdict.status)} since `, timeEl(since, { full: true })] : null,
       verdict.confidence ? ` · ${share(verdict.confidence)} confident` : null),
     h("p", { class: "explanation" }, verdict.reason || verdict.explanation || ""));
 }
 
-function gapPanel(name, verdict, gap) {
+function gapPanel(name, verdict, headline, gap) {
   const official = verdict.official || {};
   const incident = official.incident;
   return section("official", "The crowd and the official page",
     gap.sentence ? h("p", { class: gap.disagrees ? "gap disagree" : "gap", role: gap.disagrees ? "note" : null }, gap.sentence) : null,
     h("div", { class: "versus" },
-      h("div", { class: `side status-${verdict.status}` },
+      h("div", { class: `side status-${verdict.status}`, "data-role": "crowd" },
         h("h3", {}, "The crowd (downwatch)"),
-        h("p", { class: "big-word" }, statusWord(verdict.status)),
-        h("p", {}, timesNormal(verdict.ratio) || "No unusual activity")),
+        h("p", { class: "big-word", "data-role": "crowd-status" }, statusWord(verdict.status)),
+        h("p", { "data-role": "crowd-figure" }, crowdFigure(headline) || (ALARMS.has(verdict.status) ? "" : "No unusual activity"))),
       h("div", { class: `side official-${gap.official_indicator || "none-known"}` },
         h("h3", {}, `${name}'s status page`),
         h("p", { class: "big-word" }, gap.official_description || (gap.official_indicator ? gap.official_indicator : "No reading")),
@@ -111,7 +120,7 @@ function incidentPanel(incident, bucketSeconds) {
     ["Onset", "Reports began rising", incident.started_at],
     ["Detection", "downwatch raised the alarm", incident.detected_at],
     ["Peak", incident.peak_count !== null
-      ? `${count(incident.peak_count)} reports in ${stepWords(bucketSeconds)}${peakTimes ? `, ${timesNormal(peakTimes).replace(" normal", " the usual level")}` : ""}`
+      ? `${count(incident.peak_count)} reports in ${spanWords(bucketSeconds)}${peakTimes ? `, ${timesNormal(peakTimes).replace(" normal", " the usual level")}` : ""}`
       : "Peak", incident.peak_at],
     ["Recovery", end ? `Back to normal after ${durationText(end - parseTime(incident.started_at)) || "an unknown time"}` : "Still ongoing", incident.ended_at],
   ];
@@ -227,13 +236,13 @@ function chartFigure(name, data, timeline, incidents, width) {
   const peak = points.reduce((best, p) => (p.observed !== null && (!best || p.observed > best.observed) ? p : best), null);
   const step = timeline.step;
   const description = peak
-    ? `Between ${utcText(parseTime(timeline.from))} and ${utcText(parseTime(timeline.to))}, reports peaked at ${count(peak.observed)} in ${stepWords(step)} at ${utcText(parseTime(peak.t))}, against a usual level of about ${decimal(peak.expected)}.`
+    ? `Between ${utcText(parseTime(timeline.from))} and ${utcText(parseTime(timeline.to))}, reports peaked at ${count(peak.observed)} in ${spanWords(step)} at ${utcText(parseTime(peak.t))}, against a usual level of about ${decimal(peak.expected)}.`
     : `No scored counts between ${utcText(parseTime(timeline.from))} and ${utcText(parseTime(timeline.to))}.`;
   const chart = timeChart({
     points, from: timeline.from, to: timeline.to,
     incidents: incidents.map((i) => ({ start: i.started_at, end: i.ended_at })),
     changes: data.changes, title: `${name}: reports against the usual level`, description,
-    yLabel: `reports per ${stepWords(step).replace(/^an? /, "")}`,
+    yLabel: `reports per ${spanWords(step).replace(/^an? /, "")}`,
     width, height: width < 560 ? 240 : 300,
   });
   const table = () => ({ columns: ["t", "observed", "expected", "score", "status"],
@@ -248,7 +257,7 @@ function chartFigure(name, data, timeline, incidents, width) {
     h("figcaption", {}, description),
     exportBar(`${data.service}-timeline`, { table, png: () => svgToPng(chart) }),
     h("details", {}, h("summary", {}, "The chart's numbers as a table"),
-      dataTable(`${name}: observed and expected per ${stepWords(step)}`, ["Time (UTC)", "Observed", "Expected", "Score", "Status"],
+      dataTable(`${name}: observed and expected per ${spanWords(step)}`, ["Time (UTC)", "Observed", "Expected", "Score", "Status"],
         points.map((p) => [utcText(parseTime(p.t)), count(p.observed), decimal(p.expected), p.score === null ? "—" : p.score.toFixed(3), p.status]))));
 }
 
@@ -291,7 +300,10 @@ export async function renderService(main, ctx) {
   clear(main).append(head, gapSlot, storySlot, chartSlot, breakdownSlot, mapSlot, evidenceSlot, embedPanel(service));
 
   let data = null;
-  async function loadRange() {
+  let headline = null;
+  const newer = (a, b) => !b || (parseTime(a.updated_at) || 0) >= (parseTime(b.updated_at) || 0);
+  async function loadRange({ fresh = false } = {}) {
+    const cache = fresh ? "no-cache" : "default";
     const scored = parseTime(verdict.bucket);
     const anchor = scored ? new Date(scored.getTime() + BUCKET_SECONDS * 1000) : parseTime(verdict.updated_at) || dataNow();
     const range = requestedRange(ctx.url.searchParams, anchor, BUCKET_SECONDS);
@@ -299,11 +311,15 @@ export async function renderService(main, ctx) {
     let timeline;
     let incidents;
     [data, timeline, incidents] = await Promise.all([
-      getJSON(`/dashboard/data/services/${encodeURIComponent(slug)}${query(span)}`),
-      getJSON(`/v1/services/${encodeURIComponent(slug)}/timeline${query({ ...span, step: range.step })}`),
-      getJSON(`/v1/incidents${query({ service: slug, ...span, limit: 100 })}`),
+      getJSON(`/dashboard/data/services/${encodeURIComponent(slug)}${query(span)}`, { cache }),
+      getJSON(`/v1/services/${encodeURIComponent(slug)}/timeline${query({ ...span, step: range.step })}`, { cache }),
+      getJSON(`/v1/incidents${query({ service: slug, ...span, limit: 100 })}`, { cache }),
     ]);
-    clear(gapSlot).append(gapPanel(service.name, verdict, data.official));
+    if (newer(data.verdict, verdict)) {
+      verdict = data.verdict;
+      headline = data.headline;
+    }
+    drawSummary();
     clear(storySlot).append(incidentPanel(data.incident, data.bucket_seconds));
     const chartHeading = chartSlot.querySelector("h2");
     clear(chartSlot).append(chartHeading, rangeControls(range, ctx),
@@ -313,11 +329,16 @@ export async function renderService(main, ctx) {
     clear(evidenceSlot).append(evidencePanel(service.name, data));
   }
 
-  function drawHead() {
-    clear(head).append(header(service, verdict));
+  // One verdict for the header and the crowd card, redrawn together. The gap sentence was written for
+  // the data's verdict; after a live change of status it waits for the next load.
+  function drawSummary() {
+    clear(head).append(header(service, verdict, headline));
+    if (!data) return;
+    const gap = data.verdict.status === verdict.status ? data.official : { ...data.official, sentence: null, disagrees: false };
+    clear(gapSlot).append(gapPanel(service.name, verdict, headline, gap));
   }
 
-  drawHead();
+  drawSummary();
   try {
     await loadRange();
   } catch (error) {
@@ -330,13 +351,14 @@ export async function renderService(main, ctx) {
     onVerdict: (next) => {
       const changed = next.status !== verdict.status;
       const newBucket = next.bucket !== verdict.bucket;
+      if (changed || newBucket) headline = null;
       verdict = next;
       setDataNow(verdict.updated_at);
-      drawHead();
+      drawSummary();
       if (changed) announce(`${service.name} is now ${statusWord(verdict.status).toLowerCase()}.`);
       if (changed || newBucket) {
         clearTimeout(pending);
-        pending = setTimeout(() => loadRange().catch(() => {}), changed ? 500 : 10000);
+        pending = setTimeout(() => loadRange({ fresh: true }).catch(() => {}), changed ? 500 : 10000);
       }
     },
   });
