@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from detector.inputs import BucketArrays
-from detector.jit import compiled, inlined, maximum
+from detector.jit import compiled, maximum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN
 from detector.state import (
@@ -55,7 +55,7 @@ def slots(bucket: int) -> tuple[int, int]:
     return (bucket // 3600) % HOURS, (bucket // DAY_SECONDS + EPOCH_WEEKDAY) % WEEKDAYS
 
 
-@inlined
+@compiled
 def seasonal(rows: np.ndarray, i: int, hour: int, weekday: int) -> tuple[float, float, float]:
     """Service ``i``'s daily and weekly factors of this bucket, and its expected count (their product
     with the level)."""
@@ -115,7 +115,7 @@ def learn_young(rows: np.ndarray, hour: int, weekday: int, observed: np.ndarray,
                       weekly[i], learning[i], True, lim)
 
 
-@inlined
+@compiled
 def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, posts: float, mu: float,
                   var: float, daily: float, weekly: float, learning: float, young: bool,
                   limits: Limits) -> None:

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from detector.jit import inlined
+from detector.jit import compiled
 from detector.limits import Limits
 from detector.state import BURST_AT, BURST_LEVELS, BURST_PREV, BURST_RATIO, BURSTS
 
@@ -29,7 +29,7 @@ LEVELS = np.array([2.0 ** (0.5 * (j + 1)) for j in range(BURST_LEVELS)])
 """The sizes (ratios to expected over the window) whose up-crossings are counted."""
 
 
-@inlined
+@compiled
 def record(rows: np.ndarray, i: int, bucket: float, excess: float, expected: float, count: bool,
            limits: Limits) -> None:
     """Note this bucket's windowed ratio (0 when the rise is not incident-sized) and, when ``count`` (no
@@ -51,7 +51,7 @@ def record(rows: np.ndarray, i: int, bucket: float, excess: float, expected: flo
     rows[BURST_AT, i] = bucket
 
 
-@inlined
+@compiled
 def ceiling(rows: np.ndarray, i: int, bucket: float, limits: Limits) -> float:
     """The windowed ratio a rise must reach to be an incident: the size above the largest one this
     service's rises reached ``burst_normal_per_month`` times a month (not counting this bucket's own

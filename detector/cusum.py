@@ -24,13 +24,13 @@ import math
 import numpy as np
 
 from detector.dispersion import young_dispersion
-from detector.jit import inlined, maximum
+from detector.jit import compiled, maximum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN, POISSON_BELOW
 from detector.state import CUSUM, RUN_EXP, RUN_OBS, RUN_REPORTERS, RUN_START, SEEN
 
 
-@inlined
+@compiled
 def increment_terms(mu: float, var: float, cusum_ratio: float,
                     cusum_min_shift: float) -> tuple[float, float, float]:
     """k and the arguments of the log and log1p in llr = x * log(slope_of) - k * log1p(shrink_of)."""
@@ -46,7 +46,7 @@ def take_logs(slope_of: np.ndarray, shrink_of: np.ndarray) -> None:
     np.log1p(shrink_of, out=shrink_of)
 
 
-@inlined
+@compiled
 def advance(rows: np.ndarray, i: int, bucket: float, x: float, expected: float, reporters: float,
             log_slope: float, log_shrink: float, size: float, cold: bool, in_alarm: bool) -> float:
     """Add the bucket's llr to service ``i``'s CUSUM and run sums; returns the new CUSUM."""
@@ -66,7 +66,7 @@ def advance(rows: np.ndarray, i: int, bucket: float, x: float, expected: float, 
     return cusum
 
 
-@inlined
+@compiled
 def run_z(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> float:
     """How many standard deviations the counts summed since the run began lie above their expected sum
     E: variance E + r_learned * E * mu + r_young * E^2, the learned over-dispersion being independent per
@@ -79,13 +79,13 @@ def run_z(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> fl
     return (rows[RUN_OBS, i] - 0.5 - expected_sum) / math.sqrt(variance)
 
 
-@inlined
+@compiled
 def run_significant(rows: np.ndarray, i: int, e: float, size: float, limits: Limits) -> bool:
     """The run's total is ``run_significance_z`` standard deviations above its expected sum (``run_z``)."""
     return run_z(rows, i, e, size, limits) >= limits.run_significance_z
 
 
-@inlined
+@compiled
 def end_run(rows: np.ndarray, i: int) -> None:
     """Forget service ``i``'s CUSUM and run (its alarm recovered)."""
     for row in (CUSUM, RUN_OBS, RUN_EXP, RUN_REPORTERS):

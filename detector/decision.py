@@ -33,7 +33,7 @@ import numpy as np
 
 from detector import bursts, cusum
 from detector.codes import UP
-from detector.jit import inlined, maximum, minimum
+from detector.jit import compiled, maximum, minimum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN
 from detector.state import ALARM, CUSUM, EXCESS, RUN_EXP, RUN_OBS, RUN_REPORTERS, SEEN
@@ -42,7 +42,7 @@ THRESHOLD = 0.5
 """The decision at which the rule holds: below it the service is up, at or above it an alarm is open."""
 
 
-@inlined
+@compiled
 def closeness(value: float, threshold: float) -> float:
     """value / threshold, 0 for a value at or below 0, inf for a threshold at or below 0."""
     if threshold <= 0.0:
@@ -50,7 +50,7 @@ def closeness(value: float, threshold: float) -> float:
     return maximum(value, 0.0) / threshold
 
 
-@inlined
+@compiled
 def ratio_closeness(ratio: float, threshold: float) -> float:
     """log(ratio) / log(threshold) for a ratio gate (1 = no rise): 0 at or below 1, inf for a threshold
     at or below 1."""
@@ -59,7 +59,7 @@ def ratio_closeness(ratio: float, threshold: float) -> float:
     return math.log(maximum(ratio, 1.0)) / math.log(threshold)
 
 
-@inlined
+@compiled
 def decision(rows: np.ndarray, i: int, bucket: float, e: float, p: float, size: float, outside: bool,
              cold: bool, limits: Limits) -> float:
     """The decision of service ``i`` after its bucket (expected ``e``, tail probability ``p``, size

@@ -18,16 +18,16 @@ this r.
 
 from __future__ import annotations
 
-from detector.jit import inlined, maximum, minimum
+from detector.jit import compiled, maximum, minimum
 
 
-@inlined
+@compiled
 def young_dispersion(seen: float, young_profile_dispersion: float, hod_prior_buckets: float) -> float:
     """The young-profile term of r after ``seen`` buckets of history (``Limits`` fields as named)."""
     return young_profile_dispersion * hod_prior_buckets / (seen / 24.0 + hod_prior_buckets)
 
 
-@inlined
+@compiled
 def learned_dispersion(disp_num: float, disp_den: float, seen: float, max_dispersion: float,
                        prior: float, prior_buckets: float, after_buckets: float,
                        memory_buckets: float) -> float:
@@ -37,7 +37,7 @@ def learned_dispersion(disp_num: float, disp_den: float, seen: float, max_disper
     return (held * estimate + prior_buckets * prior) / maximum(held + prior_buckets, 1e-12)
 
 
-@inlined
+@compiled
 def variance(mu: float, r: float) -> float:
     """The negative-binomial variance of a count with mean ``mu`` and over-dispersion ``r``."""
     return mu + r * mu * mu

@@ -13,12 +13,13 @@ from __future__ import annotations
 from numba import njit
 
 compiled = njit(cache=True, error_model="numpy", nogil=True)
-"""A compiled function (cached on disk next to its module)."""
-inlined = njit(cache=True, error_model="numpy", nogil=True, inline="always")
-"""A compiled function inlined into its callers (the per-service helpers of a loop)."""
+"""A compiled function, cached on disk next to its module. The per-service helpers are compiled
+functions too, called from the loops (not inlined into them at numba's IR level, which doubled the
+first compilation on a fresh install and, measured with benchmarks/detector_speed.py, made no
+bucket faster)."""
 
 
-@inlined
+@compiled
 def maximum(a: float, b: float) -> float:
     """``np.maximum`` of two floats: NaN wins, and a tie (0.0 and -0.0) gives the second."""
     if a != a:
@@ -28,7 +29,7 @@ def maximum(a: float, b: float) -> float:
     return a if a > b else b
 
 
-@inlined
+@compiled
 def minimum(a: float, b: float) -> float:
     """``np.minimum`` of two floats."""
     if a != a:

@@ -22,7 +22,7 @@ import numpy as np
 
 from detector import bursts, cusum
 from detector.codes import DEGRADED, DOWN, OFFICIAL_CRITICAL, UNKNOWN, UP
-from detector.jit import compiled, inlined, maximum, minimum
+from detector.jit import compiled, maximum, minimum
 from detector.limits import Limits
 from detector.scoring import MIN_MEAN
 from detector.state import (
@@ -93,7 +93,7 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
     return count
 
 
-@inlined
+@compiled
 def outside_of(rows: np.ndarray, i: int, has_probes: bool, official: np.ndarray, has_official: bool,
                limits: Limits) -> bool:
     """Probes failing for several buckets, or the status page at ``official_degraded_level`` or worse."""
@@ -103,7 +103,7 @@ def outside_of(rows: np.ndarray, i: int, has_probes: bool, official: np.ndarray,
     return outside
 
 
-@inlined
+@compiled
 def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float, size: float, outside: bool,
            cold: bool, limits: Limits) -> None:
     """The state machine of one candidate service (see ``detector.machine``); ``size`` is the bucket's

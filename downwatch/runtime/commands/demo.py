@@ -59,11 +59,15 @@ def _say(message: str) -> None:
 async def _demo(settings: Settings, history_days: int, speed: float) -> None:
     from aiohttp import web
 
+    from detector.warmup import compile_loops
     from downwatch.pgembed import EmbeddedPostgres, default_data_dir
     from downwatch.runtime.demo import DemoSystem
     from downwatch.store.databases import create_database
 
     began = time.monotonic()
+    # Compiling the detector's loops (a fresh install's first run) overlaps PostgreSQL's start and the
+    # feeder's; the ticker's first bucket waits on numba's compiler lock instead of compiling again.
+    compiling = asyncio.create_task(asyncio.to_thread(compile_loops))
     server: EmbeddedPostgres | None = None
     admin_dsn = settings.database_url
     if admin_dsn is None:
@@ -77,6 +81,7 @@ async def _demo(settings: Settings, history_days: int, speed: float) -> None:
                                                 hash_key=settings.hash_key or secrets.token_hex(32))
         async with DemoSystem.start(demo_settings, history_days=history_days, speed=speed,
                                     progress=_say) as demo:
+            await compiling
             app = demo.create_app()
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
