@@ -4,6 +4,8 @@
 each with its latest window's figures and a sparkline; and, so that the front page says something when
 nothing is news, the ``busiest`` services: the most reports and posts over the same latest window,
 each against its usual level, described by the same rule (no ratio is printed unless it is news).
+``GET /dashboard/data/headline/{slug}``: one service's verdict and the headline rule's answer about it
+(the embeddable widget's figures).
 ``GET /dashboard/data/services/{slug}``: for one service over ``from``..``to`` (default: the last
 24 hours): its verdict and what the headline rule lets the page say about it (header and crowd card
 both read these, so they never disagree), verdict changes, problems and places, recent evidence
@@ -248,7 +250,33 @@ async def get_service_data(request: web.Request) -> web.Response:
     return cached_answer(request, answer, max_age(app))
 
 
+async def get_headline(request: web.Request) -> web.Response:
+    """One service's verdict and what the headline rule lets a page print about it (the widget's
+    figures: the same as the service page's header)."""
+    app = request.app
+    board = app[BOARD]
+    service = require_service(board, request.match_info["slug"])
+    single_values(request.query, ())
+    rule = app[HEADLINE]
+    pool = pool_of(request)
+
+    async def build() -> Representation:
+        verdict = board.verdict(service.slug)
+        try:
+            rises = await latest_rises(pool, {service.slug: verdict}, app[SETTINGS].bucket_seconds,
+                                       rule.window_seconds)
+        except STORE_ERRORS as exc:
+            raise store_failed(exc) from exc
+        document = {"service": service.slug, "name": service.name, "verdict": verdict,
+                    "headline": rule.describe(verdict, rises.get(service.slug))}
+        return Representation.of(document, board.published_at)
+
+    answer = await app[STORE_ANSWERS].get(board.version, ("dashboard-headline", service.slug), build)
+    return cached_answer(request, answer, max_age(app))
+
+
 def add_routes(app: web.Application) -> None:
     app[HEADLINE] = HeadlineRule.of(DetectorSettings(bucket_seconds=app[SETTINGS].bucket_seconds))
     app.router.add_get("/dashboard/data/now", get_now)
     app.router.add_get("/dashboard/data/services/{slug}", get_service_data)
+    app.router.add_get("/dashboard/data/headline/{slug}", get_headline)

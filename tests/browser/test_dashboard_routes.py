@@ -133,3 +133,18 @@ async def test_service_data_has_the_evidence_and_refuses_bad_ranges(dashboard: D
         async with session.get(dashboard.url("/dashboard/data/services/btt")) as answer:
             assert answer.status == 404
             assert "bt" in (await answer.json(content_type=None))["detail"]
+
+
+async def test_the_headline_route_gives_the_widget_the_service_page_s_figures(dashboard: Dashboard) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.get(dashboard.url("/dashboard/data/headline/bt")) as answer:
+            assert answer.status == 200
+            headline = await answer.json()
+        async with session.get(dashboard.url("/dashboard/data/services/bt")) as answer:
+            page = await answer.json()
+        assert headline["verdict"] == page["verdict"] and headline["headline"] == page["headline"]
+        assert headline["name"] == "BT" and headline["headline"]["ratio"] > 15
+        async with session.get(dashboard.url("/dashboard/data/headline/bt?from=now")) as answer:
+            assert answer.status == 400 and answer.content_type == "application/problem+json"
+        async with session.get(dashboard.url("/dashboard/data/headline/no-such-service")) as answer:
+            assert answer.status == 404 and answer.content_type == "application/problem+json"

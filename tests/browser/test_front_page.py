@@ -92,3 +92,22 @@ async def test_when_nothing_is_unusual_the_front_page_still_says_what_people_rep
     await expect(page.page.locator("#latest-incidents .latest-item")).to_have_count(2)
     await expect(page.page.locator(FRONT_CIRCLES).first).to_be_attached()
     page.assert_no_errors()
+
+
+async def test_a_table_png_is_dated_by_the_data_not_the_reader_s_clock(dashboard: Dashboard,
+                                                                      page: WatchedPage) -> None:
+    await page.page.add_init_script("""
+      window.drawnTexts = [];
+      const fill = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+        window.drawnTexts.push(String(text));
+        return fill.call(this, text, ...rest);
+      };""")
+    await page.page.goto(dashboard.url("/"))
+    await expect(page.page.locator(BUSY).first).to_be_visible()
+    async with page.page.expect_download():
+        await page.page.locator("#busiest [data-export=png]").click()
+    texts: list[str] = await page.page.evaluate("window.drawnTexts")
+    footer = next(text for text in texts if text.startswith("Source: downwatch"))
+    assert footer.endswith(f"data as of {dashboard.story.now:%Y-%m-%d %H:%M} UTC")
+    page.assert_no_errors()

@@ -1,6 +1,7 @@
 // CSV and PNG export of charts and tables, done in the browser from the data on screen.
 
 import { h } from "./dom.js";
+import { dataNow, utcText } from "./time.js";
 
 function csvCell(value) {
   if (value === null || value === undefined) return "";
@@ -79,7 +80,9 @@ export async function tableToPng(title, columns, rows, scale = 2) {
   });
   context.fillStyle = "#4b5563";
   context.font = `12px ${FONT}`;
-  context.fillText(`Source: downwatch, ${location.host} — ${new Date().toISOString().slice(0, 16)} UTC`, 12, height - 10);
+  // The data's time, not the reader's clock: a replayed or delayed board is dated by its own data.
+  const asOf = dataNow();
+  context.fillText(`Source: downwatch, ${location.host}${asOf ? ` — data as of ${utcText(asOf)}` : ""}`, 12, height - 10);
   return canvasBlob(canvas);
 }
 
