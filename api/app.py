@@ -30,6 +30,7 @@ from api.keys import (
     CATALOG,
     CATALOG_EDIT_LISTENERS,
     CLIENTS,
+    CLOCK,
     CORS,
     HEALTH_CHECKS,
     METRICS,
@@ -61,6 +62,7 @@ from api.store_cache import StoreAnswerCache
 from api.store_watch import store_watch_context
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog, load_catalog
+from downwatch.clock import Clock, WallClock
 from downwatch.config import Settings
 from downwatch.records import Service
 from downwatch.store.guard import StoreBreaker
@@ -75,7 +77,7 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyncpg.Pool | None = None,
                background: Sequence[CleanupContext] = (), tuning: ApiTuning | None = None,
-               report_sink: CleanupContext | None = None) -> web.Application:
+               report_sink: CleanupContext | None = None, clock: Clock | None = None) -> web.Application:
     catalog = catalog if catalog is not None else load_catalog(settings.catalog_path)
     tuning = tuning or ApiTuning()
     metrics = ApiMetrics()
@@ -83,6 +85,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
     app = web.Application(client_max_size=settings.max_body_bytes,
                           handler_args={"max_field_size": 8190, "max_line_size": 32768})
     app[SETTINGS] = settings
+    app[CLOCK] = clock or WallClock()
     app[TUNING] = tuning
     app[CATALOG] = catalog
     app[METRICS] = metrics

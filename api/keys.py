@@ -17,6 +17,7 @@ from api.report_sink import ReportSink
 from api.store_cache import StoreAnswerCache
 from api.tuning import ApiTuning
 from downwatch.catalog import Catalog
+from downwatch.clock import Clock
 from downwatch.config import Settings
 from downwatch.records import Service
 
@@ -32,6 +33,8 @@ REPORT_LIMITER = web.AppKey("report_limiter", ReportLimiter)
 CLIENTS = web.AppKey("clients", ClientIdentifier)
 STORE_ANSWERS = web.AppKey("store_answers", StoreAnswerCache)
 HEALTH_CHECKS = web.AppKey("health_checks", HealthChecks)
+CLOCK = web.AppKey("clock", Clock)
+"""The data's clock: when a report is received (the wall clock; the demo's replay clock in the demo)."""
 
 CatalogEditListener = Callable[[Service], Awaitable[None]]
 CATALOG_EDIT_LISTENERS = web.AppKey("catalog_edit_listeners", list[CatalogEditListener])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
@@ -94,19 +95,25 @@ class EmbeddedPostgres:
         return result
 
     def _prepare_directory(self) -> None:
-        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        """The data directory ready for initdb. As root, the server runs as ``postgres``: the data
+        directory is handed to it when it is new or empty, and nothing above it changes owner."""
         if not _running_as_root():
+            self.data_dir.parent.mkdir(parents=True, exist_ok=True)
             return
         try:
-            shutil.chown(self.data_dir.parent, user="postgres")
-        except LookupError as exc:
+            postgres = pwd.getpwnam("postgres")
+        except KeyError as exc:
             raise StoreUnavailable(
                 "embedded PostgreSQL cannot run as root without a 'postgres' system user; "
                 "create one (apt-get install postgresql does) or set DATABASE_URL") from exc
-        for parent in self.data_dir.parent.parents:
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        for parent in self.data_dir.parents:
             if not parent.stat().st_mode & 0o001:
                 raise StoreUnavailable(f"embedded PostgreSQL: {parent} is not searchable by the postgres "
                                        "user; set DOWNWATCH_DATA_DIR to a directory outside it")
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.data_dir.stat().st_uid != postgres.pw_uid and not any(self.data_dir.iterdir()):
+            os.chown(self.data_dir, postgres.pw_uid, postgres.pw_gid)
 
     def _live_port(self) -> int | None:
         pid_file = self.data_dir / "postmaster.pid"

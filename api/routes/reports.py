@@ -16,7 +16,7 @@ from aiohttp import web
 
 from api.client_identity import TOKEN_HEADER
 from api.client_tokens import CLIENT_TOKENS, TOKEN_SLOTS
-from api.keys import BOARD, CLIENTS, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
+from api.keys import BOARD, CLIENTS, CLOCK, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
 from api.lookup import unknown_service
 from api.report_body import parse_report
 from api.request_body import read_body
@@ -78,7 +78,7 @@ async def _accept(request: web.Request) -> web.Response:
     writer = app.get(REPORT_WRITER)
     if writer is None:
         raise no_store()
-    now = datetime.now(UTC)
+    now = app[CLOCK].now()
     window = settings.report_window_seconds
     window_index = int(now.timestamp()) // window
     scope = f"{report.service}\n{window_index}"

@@ -91,6 +91,18 @@ class DemoSystem:
             if pool is not None:
                 await pool.close()
 
+    def now(self) -> datetime:
+        """The demo's now: the replay clock while it plays (up to its end), else the end of the last
+        minute fed. A report posted to the demo's API is received at this time, so the detector that
+        runs on the demo's clock counts it."""
+        if self.clock is None:
+            return self.fed_until
+        return min(self.clock.now(), self.play_ends_at)
+
+    @property
+    def play_ends_at(self) -> datetime:
+        return self.scenario.outage.onset + timedelta(minutes=self.scenario.outage.duration_minutes + 120)
+
     @property
     def fed_until(self) -> datetime:
         """The end of the last minute of the scenario stored."""
@@ -121,9 +133,9 @@ class DemoSystem:
     async def play(self, stop: asyncio.Event, tick_seconds: float = 1.0) -> None:
         """Play the scenario from ``live_from`` at ``speed`` until ``stop`` or the end of the incident."""
         self.clock = ReplayClock(self.live_from, self.speed)
-        end = self.scenario.outage.onset + timedelta(minutes=self.scenario.outage.duration_minutes + 120)
+        end = self.play_ends_at
         while not stop.is_set():
-            now = min(self.clock.now(), end)
+            now = self.now()
             await self.step_to(now)
             if now >= end:
                 break
@@ -155,7 +167,8 @@ class DemoSystem:
         background: list[Callable[[web.Application], AsyncIterator[None]]] = []
         if play:
             background.append(self.background())
-        app = create_app(self.settings, catalog=self.catalog, pool=self.pool, background=background)
+        app = create_app(self.settings, catalog=self.catalog, pool=self.pool, background=background,
+                         clock=self)
         if not play:
             from api.keys import BOARD
 

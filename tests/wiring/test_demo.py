@@ -11,7 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,7 @@ def _embedded_demo_env(tmp: Path) -> dict[str, str]:
 def test_demo_command_serves_on_the_printed_port_and_stops_its_server() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="downwatch-demo-test-"))
     os.chmod(tmp, 0o755)
+    owner = tmp.stat().st_uid
     env = _embedded_demo_env(tmp)
     process = subprocess.Popen([sys.executable, "-m", "downwatch", "demo", "--port", "0",
                                 "--history-days", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
@@ -100,6 +101,7 @@ def test_demo_command_serves_on_the_printed_port_and_stops_its_server() -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(60) == 0
         assert not (tmp / "pg" / "postmaster.pid").exists()
+        assert tmp.stat().st_uid == owner, "the data directory's parent changed owner"
     finally:
         if process.poll() is None:
             process.kill()
@@ -117,3 +119,21 @@ async def test_stepping_mid_minute_feeds_each_minute_once(demo: DemoSystem) -> N
             "SELECT count(*) FROM signals WHERE kind = 'probe' AND observed_at >= $1", before)
     assert probes == 2 * 2  # two probed pages, one check each per minute
     assert onset > demo.fed_until
+
+
+async def test_a_report_posted_to_the_demo_is_received_on_the_demos_clock(demo: DemoSystem) -> None:
+    app = demo.create_app(play=False)
+    async with TestClient(TestServer(app)) as client:
+        received = demo.now()
+        response = await client.post("/v1/reports", json={"service": "santander", "problem": "login"})
+        assert response.status == 202, await response.text()
+        body = await response.json()
+        window = timedelta(seconds=demo.settings.report_window_seconds)
+        assert received < datetime.fromisoformat(body["window_ends_at"]) <= received + window
+        async with demo.pool.acquire() as conn:
+            observed_at = await conn.fetchval(
+                "SELECT observed_at FROM signals WHERE kind = 'report' AND external_id = $1", body["id"])
+        assert received <= observed_at < received + timedelta(minutes=1)
+        await demo.step_to(received + timedelta(minutes=1))
+        scored = demo.ticker.last_bucket
+        assert scored is not None and scored >= observed_at - timedelta(minutes=1)
