@@ -42,7 +42,7 @@ from api.keys import (
     TUNING,
 )
 from api.metrics import ApiMetrics, Gauge
-from api.ratelimit import NETWORK_RATE_FACTOR, ReportLimiter
+from api.ratelimit import ReportLimiter
 from api.report_writer import ReportWriter
 from api.routes import (
     admin,
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None, pool: asyn
                                       tick_seconds=settings.tick_seconds)
     hash_key = settings.hash_key or secrets.token_hex(32)
     app[CLIENTS] = ClientIdentifier(hash_key, settings.trusted_proxies)
-    per_network = NETWORK_RATE_FACTOR * settings.report_rate_per_minute
+    per_network = settings.network_rate_per_minute()
     app[REPORT_LIMITER] = ReportLimiter(settings.report_rate_per_minute,
                                         settings.report_global_rate_per_second,
                                         per_network_per_minute=per_network)

@@ -4,8 +4,9 @@
 and an HMAC (under ``hash_key``) of both *and of the keyed hash of the network it was issued to*.
 The network is not in the token, so it cannot be read off it; a token presented from another
 network simply does not verify there and the report counts as its network's. Tokens last
-``TOKEN_LIFETIME_SECONDS``. A network is issued at most ``TOKENS_PER_NETWORK_PER_HOUR`` of them (per
-API process), and however many it holds, at most ``TOKEN_SLOTS`` of them count per service per
+``TOKEN_LIFETIME_SECONDS``. A network is issued at most ``client_tokens_per_network_per_hour`` of them (under
+NATS across every API process: ``downwatch.runtime.roles.shared_limits`` shares what each issued),
+and however many it holds, at most ``client_token_slots`` of them count per service per
 window — that cap is enforced in the store, across processes (``downwatch.store.count_claims``).
 """
 
@@ -17,6 +18,7 @@ import math
 import re
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from aiohttp import web
@@ -24,9 +26,6 @@ from aiohttp import web
 from api.client_identity import ClientIdentifier
 from api.ratelimit import TokenBucket
 
-TOKEN_SLOTS = 3
-"""Token identities that may count per network per service per report window, besides the network."""
-TOKENS_PER_NETWORK_PER_HOUR = 6
 TOKEN_LIFETIME_SECONDS = 30 * 86_400
 TOKEN_SHAPE = re.compile(r"^dw1\.([A-Za-z0-9_-]{22})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
 SWEEP_THRESHOLD = 100_000
@@ -44,25 +43,50 @@ class ClientTokens:
         self._burst = float(per_network_per_hour)
         self._clock = clock
         self._issued: dict[str, TokenBucket] = {}
+        self._shared: Counter[str] | None = None
 
     def _signature(self, token_id: str, issued: int, network: str) -> str:
         return _b64(self._clients.sign(f"{token_id}.{issued}.{network}".encode())[:16])
 
-    def issue(self, network: str) -> tuple[str, int] | int:
-        """(token, expires at epoch seconds), or the seconds to wait when the network had its share."""
-        now = self._clock()
+    def _bucket(self, network: str, now: float) -> TokenBucket:
         bucket = self._issued.get(network)
         if bucket is None:
             if len(self._issued) >= SWEEP_THRESHOLD:
                 self._issued = {k: b for k, b in self._issued.items() if b.full_at() > now}
             bucket = self._issued[network] = TokenBucket(self._rate, self._burst, now)
-        wait = bucket.take(now)
+        return bucket
+
+    def issue(self, network: str) -> tuple[str, int] | int:
+        """(token, expires at epoch seconds), or the seconds to wait when the network had its share."""
+        now = self._clock()
+        wait = self._bucket(network, now).take(now)
         if wait:
             return max(1, math.ceil(wait))
+        if self._shared is not None:
+            self._shared[network] += 1
         token_id = _b64(secrets.token_bytes(16))
         issued = int(now)
         token = f"dw1.{token_id}.{issued}.{self._signature(token_id, issued, network)}"
         return token, issued + TOKEN_LIFETIME_SECONDS
+
+    def share(self) -> None:
+        """Start keeping what this process issues, for ``take_issued`` (other processes absorb it)."""
+        self._shared = Counter()
+
+    def take_issued(self) -> dict[str, int]:
+        """Tokens issued per network since the last call (empty unless sharing)."""
+        if not self._shared:
+            return {}
+        issued, self._shared = dict(self._shared), Counter()
+        return issued
+
+    def absorb(self, issued: dict[str, int]) -> None:
+        """Debit what other processes issued to these networks."""
+        now = self._clock()
+        for network, n in issued.items():
+            bucket = self._bucket(network, now)
+            bucket.take(now)  # brings the bucket up to date (and takes one of the n)
+            bucket.tokens = max(-self._burst, bucket.tokens - (n - 1))
 
     def verify(self, token: str, network: str) -> str | None:
         """The token's id when it is well formed, unexpired and was issued to ``network``."""

@@ -12,9 +12,6 @@ import time
 from collections.abc import Callable
 
 IDLE_SWEEP_THRESHOLD = 100_000
-NETWORK_RATE_FACTOR = 6
-"""A network may send this many times ``report_rate_per_minute`` (10 -> 60 a minute), all the
-identities on it (the network itself and its client tokens) together."""
 
 
 class TokenBucket:

@@ -63,6 +63,15 @@ class Settings:
     report_rate_per_minute: int = _doc("Reports a single client may submit per minute.", default=10)
     report_global_rate_per_second: int = _doc(
         "Reports accepted per second across all clients before answering 429.", default=5000)
+    report_rate_per_network_per_minute: int = _doc(
+        "Reports a network (IPv4 /24, IPv6 /64) may submit per minute, all its client tokens together; "
+        "0: six times report_rate_per_minute.", default=0)
+    client_token_slots: int = _doc(
+        "Client-token identities that may count per network per service per report window, besides the "
+        "network itself (people behind one carrier-grade NAT); 0 turns client tokens off for counting.",
+        default=3)
+    client_tokens_per_network_per_hour: int = _doc(
+        "Client tokens issued to one network per hour (across every API process under NATS).", default=6)
     max_body_bytes: int = _doc("Largest request body accepted, in bytes.", default=16_384)
     trusted_proxies: tuple[str, ...] = _doc(
         "Addresses of reverse proxies (e.g. the micro-caching nginx) whose X-Forwarded-For header is "
@@ -93,6 +102,10 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    def network_rate_per_minute(self) -> int:
+        """``report_rate_per_network_per_minute``, or its default of six identities' worth."""
+        return self.report_rate_per_network_per_minute or 6 * self.report_rate_per_minute
 
     def base_url(self) -> str:
         """Where clients reach the API: ``public_url``, else the address it listens on."""
@@ -183,6 +196,11 @@ def _validate(settings: Settings) -> None:
         (settings.report_window_seconds >= 1, "report_window_seconds must be positive"),
         (settings.report_rate_per_minute >= 1, "report_rate_per_minute must be positive"),
         (settings.report_global_rate_per_second >= 1, "report_global_rate_per_second must be positive"),
+        (settings.report_rate_per_network_per_minute >= 0,
+         "report_rate_per_network_per_minute must be 0 (six identities' worth) or positive"),
+        (0 <= settings.client_token_slots <= 64, "client_token_slots must be between 0 and 64"),
+        (settings.client_tokens_per_network_per_hour >= 1,
+         "client_tokens_per_network_per_hour must be positive"),
         (1 <= settings.nats_partitions <= 1024, "nats_partitions must be between 1 and 1024"),
         (settings.nats_replicas in (1, 3, 5), "nats_replicas must be 1, 3 or 5"),
         (settings.detector_max_partitions >= 0, "detector_max_partitions must be 0 (all) or positive"),

@@ -9,8 +9,8 @@ import orjson
 from aiohttp import web
 
 from api.client_identity import TOKEN_HEADER
-from api.client_tokens import CLIENT_TOKENS, TOKEN_SLOTS, TOKENS_PER_NETWORK_PER_HOUR, ClientTokens
-from api.keys import CLIENTS
+from api.client_tokens import CLIENT_TOKENS, ClientTokens
+from api.keys import CLIENTS, SETTINGS
 from downwatch.errors import DownwatchError
 
 
@@ -25,11 +25,11 @@ async def post_client_token(request: web.Request) -> web.Response:
     token, expires = issued
     document = {"token": token, "header": TOKEN_HEADER,
                 "expires_at": datetime.fromtimestamp(expires, tz=UTC),
-                "slots_per_network": TOKEN_SLOTS}
+                "slots_per_network": app[SETTINGS].client_token_slots}
     return web.Response(status=201, body=orjson.dumps(document, option=orjson.OPT_UTC_Z),
                         content_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 def add_routes(app: web.Application) -> None:
-    app[CLIENT_TOKENS] = ClientTokens(app[CLIENTS], TOKENS_PER_NETWORK_PER_HOUR)
+    app[CLIENT_TOKENS] = ClientTokens(app[CLIENTS], app[SETTINGS].client_tokens_per_network_per_hour)
     app.router.add_post("/v1/client-tokens", post_client_token)

@@ -15,7 +15,7 @@ import orjson
 from aiohttp import web
 
 from api.client_identity import TOKEN_HEADER
-from api.client_tokens import CLIENT_TOKENS, TOKEN_SLOTS
+from api.client_tokens import CLIENT_TOKENS
 from api.keys import BOARD, CLIENTS, CLOCK, METRICS, REPORT_LIMITER, REPORT_WRITER, SETTINGS
 from api.lookup import unknown_service
 from api.report_body import parse_report
@@ -44,7 +44,8 @@ def _token_of(request: web.Request) -> tuple[str | None, int]:
     if not token or tokens is None:
         return None, 0
     token_id = tokens.verify(token, request.app[CLIENTS].network_hash(request))
-    return (token_id, TOKEN_SLOTS) if token_id is not None else (None, 0)
+    slots = request.app[SETTINGS].client_token_slots
+    return (token_id, slots) if token_id is not None and slots else (None, 0)
 
 
 async def post_report(request: web.Request) -> web.Response:

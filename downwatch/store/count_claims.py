@@ -10,6 +10,10 @@ A token identity (``slots`` > 0) must also take one of the network's ``slots`` t
 counted report whose network key is new adds one distinct reporter. Claims are rows of
 ``signal_keys`` (``external_id`` prefixed ``claim:``), so concurrent writers serialise on the
 primary key and a retried batch claims nothing twice. Signals without claims count as before.
+
+Under NATS the accepting API process has already decided (``downwatch.runtime.bus.claims``, across
+every API process) and says so in ``claims["counted"]``: that decision is stored as it is, so the
+answer the reporter got and the count agree. Distinct reporters are still claimed here.
 """
 
 from __future__ import annotations
@@ -72,10 +76,11 @@ async def judge(conn: asyncpg.Connection, fresh: Sequence[Signal]) -> Judged:
         ids = frozenset(s.external_id for s in fresh)
         return Judged(ids, frozenset(s.external_id for s in fresh if s.author_hash))
     plain = {s.external_id for s in fresh if claims_of(s) is None}
-    won = await _claim(conn, [(s, str(c["identity"])) for s, c in claimed])
-    counted = set(plain)
+    decided = {s.external_id: c["counted"] for s, c in claimed if isinstance(c.get("counted"), bool)}
+    won = await _claim(conn, [(s, str(c["identity"])) for s, c in claimed if s.external_id not in decided])
+    counted = set(plain) | {external_id for external_id, counts in decided.items() if counts}
     for signal, claim in claimed:
-        if signal.external_id not in won:
+        if signal.external_id in decided or signal.external_id not in won:
             continue
         slots = claim.get("slots")
         network = str(claim.get("network", ""))

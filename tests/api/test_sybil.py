@@ -186,3 +186,22 @@ async def test_tokens_do_not_raise_a_networks_rate(make_client: AppFactory, sett
     assert first[0] == 202 and statuses == [202] * 5 + [429]
     _, problem = await report(client, "gitlab", f"{prefix}.2", "x", {TOKEN_HEADER: tokens[5]})
     assert problem["limit"] == "network"
+
+
+async def test_the_caps_are_settings(make_client: AppFactory, settings: Settings) -> None:
+    client = await make_client(replace(settings, client_token_slots=1, client_tokens_per_network_per_hour=2,
+                                       report_rate_per_minute=5, report_rate_per_network_per_minute=3))
+    prefix = v4_network()
+    issued = [await client.post("/v1/client-tokens", headers={"X-Forwarded-For": f"{prefix}.{i}"})
+              for i in range(1, 4)]
+    assert [r.status for r in issued] == [201, 201, 429]
+    bodies = [await r.json() for r in issued[:2]]
+    assert all(body["slots_per_network"] == 1 for body in bodies)
+    tokens = [str(body["token"]) for body in bodies]
+    counted = [(await report(client, "bt", f"{prefix}.{9 + i}", "p", {TOKEN_HEADER: token}))[1]["counted"]
+               for i, token in enumerate(tokens)]
+    assert counted == [True, False], "one token slot per network per window"
+    status, problem = await report(client, "github", f"{prefix}.20", "p")
+    assert status == 202
+    status, problem = await report(client, "github", f"{prefix}.21", "q")
+    assert status == 429 and problem["limit"] == "network", "three a minute for the whole network"

@@ -83,3 +83,57 @@ async def test_reports_answer_503_with_retry_after_while_nats_is_down(nats_serve
         writer = TestClient(TestServer(role_app(nats_settings, "write")))
         async with writer:
             assert await wait_for_stored(nats_settings.database_url, 2) == (2, 2)
+
+
+async def test_one_network_counts_once_across_api_processes_and_the_answer_says_so(
+        nats_settings: Settings) -> None:
+    """Under NATS, as in one process: a second report from the same network in the window (another
+    User-Agent, another API process) is answered ``counted: false``, and the stored count agrees."""
+    assert nats_settings.database_url
+    first_api = TestClient(TestServer(role_app(nats_settings, "api")))
+    second_api = TestClient(TestServer(role_app(nats_settings, "api")))
+    writer = TestClient(TestServer(role_app(nats_settings, "write")))
+    network = reporter("shared-network")["X-Forwarded-For"]
+    async with first_api, second_api, writer:
+        answers = []
+        for i, api in enumerate([first_api, second_api] * 4):
+            response = await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
+                                      headers={"User-Agent": f"browser-{i}", "X-Forwarded-For": network})
+            assert response.status == 202
+            answers.append(await response.json())
+        assert [body["counted"] for body in answers] == [True] + [False] * 7
+        retry = await first_api.post("/v1/reports", json={"service": "bt", "problem": "login"},
+                                     headers={"User-Agent": "browser-0", "X-Forwarded-For": network})
+        assert (await retry.json())["counted"] is False, "a retry is a duplicate"
+        other_service = await (await second_api.post(
+            "/v1/reports", json={"service": "netflix", "problem": "streaming"},
+            headers={"User-Agent": "browser-1", "X-Forwarded-For": network})).json()
+        assert other_service["counted"] is True
+        assert await wait_for_stored(nats_settings.database_url, 9) == (9, 2)
+
+
+async def test_client_tokens_count_up_to_their_slots_across_api_processes(nats_settings: Settings) -> None:
+    assert nats_settings.database_url
+    apis = [TestClient(TestServer(role_app(nats_settings, "api"))) for _ in range(2)]
+    writer = TestClient(TestServer(role_app(nats_settings, "write")))
+    network = reporter("carrier-nat")["X-Forwarded-For"]
+    async with apis[0], apis[1], writer:
+        tokens = []
+        for i in range(5):
+            issued = await apis[i % 2].post("/v1/client-tokens", headers={"X-Forwarded-For": network})
+            assert issued.status == 201
+            body = await issued.json()
+            tokens.append((body["header"], body["token"], body["slots_per_network"]))
+        slots = tokens[0][2]
+        counted = []
+        for i, (header, token, _) in enumerate(tokens):
+            response = await apis[i % 2].post(
+                "/v1/reports", json={"service": "bt", "problem": "login"},
+                headers={"User-Agent": f"phone-{i}", "X-Forwarded-For": network, header: token})
+            assert response.status == 202
+            counted.append((await response.json())["counted"])
+        assert counted == [True] * slots + [False] * (5 - slots)
+        plain = await (await apis[1].post("/v1/reports", json={"service": "bt", "problem": "login"},
+                                          headers={"User-Agent": "desk", "X-Forwarded-For": network})).json()
+        assert plain["counted"] is True, "the network itself is an identity besides its token slots"
+        assert await wait_for_stored(nats_settings.database_url, 6) == (6, slots + 1)

@@ -33,3 +33,21 @@ async def test_a_flood_on_one_api_process_is_limited_on_another(nats_settings: S
         assert limited.status == 429 and int(limited.headers["Retry-After"]) >= 1
         assert (await limited.json())["limit"] == "client"
         assert await post(second, "someone-else", "bt") == 202
+
+
+async def test_a_networks_share_of_client_tokens_is_one_share_for_every_api_process(
+        nats_settings: Settings) -> None:
+    first = TestClient(TestServer(role_app(nats_settings, "api")))
+    second = TestClient(TestServer(role_app(nats_settings, "api")))
+    network = reporter("token-hoarder")["X-Forwarded-For"]
+    async with first, second:
+        issued = 0
+        while (await first.post("/v1/client-tokens", headers={"X-Forwarded-For": network})).status == 201:
+            issued += 1
+            assert issued < 100, "the first process never stopped issuing"
+        assert issued >= 1
+        await asyncio.sleep(SHARE_EVERY_SECONDS * 5)
+        refused = await second.post("/v1/client-tokens", headers={"X-Forwarded-For": network})
+        assert refused.status == 429 and (await refused.json())["limit"] == "client-tokens"
+        other = reporter("another-network")["X-Forwarded-For"]
+        assert (await second.post("/v1/client-tokens", headers={"X-Forwarded-For": other})).status == 201

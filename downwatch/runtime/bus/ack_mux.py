@@ -42,7 +42,16 @@ class AckMux:
 
     async def publish(self, subject: str, payload: bytes, headers: dict[str, str],
                       timeout: float) -> dict[str, Any]:
-        """The acknowledgement; ``PublishFailed`` when there is none within ``timeout``."""
+        """The acknowledgement; ``PublishFailed`` when there is none within ``timeout`` or it is a refusal."""
+        ack = await self.answer(subject, payload, headers, timeout)
+        if "error" in ack:
+            raise PublishFailed(str(ack["error"].get("description", ack["error"])))
+        return ack
+
+    async def answer(self, subject: str, payload: bytes, headers: dict[str, str],
+                     timeout: float) -> dict[str, Any]:
+        """JetStream's answer, a refusal (``{"error": {...}}``) included; ``PublishFailed`` when there
+        is none within ``timeout``."""
         token = str(next(self._tokens))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bytes] = loop.create_future()
@@ -58,8 +67,6 @@ class AckMux:
         finally:
             timer.cancel()
             self._pending.pop(token, None)
-        if "error" in ack:
-            raise PublishFailed(str(ack["error"].get("description", ack["error"])))
         return ack
 
 

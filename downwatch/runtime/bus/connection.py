@@ -22,12 +22,14 @@ from nats.js.kv import KeyValue
 
 from downwatch.config import Settings
 from downwatch.errors import ConfigError
-from downwatch.runtime.bus.names import CATALOG_BUCKET, STREAM, SUBJECT_PREFIX, VERDICTS_BUCKET
+from downwatch.runtime.bus.names import CATALOG_BUCKET, CLAIMS_BUCKET, STREAM, SUBJECT_PREFIX, VERDICTS_BUCKET
 
 log = logging.getLogger(__name__)
 
 STREAM_MAX_AGE_SECONDS = 7 * 86400.0
 FIRST_CONNECT_SECONDS = 10.0
+CLAIMS_TTL_WINDOWS = 2
+"""Report claims live this many report windows (``downwatch.runtime.bus.claims``)."""
 
 
 @dataclass(slots=True)
@@ -134,9 +136,10 @@ async def declare(bus: Bus) -> None:
             await bus.js.update_stream(config)
         except BadRequestError as exc:  # e.g. replicas cannot change on this server: keep what exists
             log.warning("NATS: stream %s kept as it is (%s)", STREAM, exc.description)
-    for bucket in (VERDICTS_BUCKET, CATALOG_BUCKET):
+    claims_ttl = float(CLAIMS_TTL_WINDOWS * bus.settings.report_window_seconds)
+    for bucket, ttl in ((VERDICTS_BUCKET, None), (CATALOG_BUCKET, None), (CLAIMS_BUCKET, claims_ttl)):
         try:
             await bus.js.key_value(bucket)
         except (NotFoundError, nats.js.errors.BucketNotFoundError):
             await bus.js.create_key_value(bucket=bucket, history=1, replicas=bus.settings.nats_replicas,
-                                          storage=StorageType.FILE)
+                                          storage=StorageType.FILE, ttl=ttl)

@@ -8,6 +8,8 @@ STREAM = "SIGNALS"
 SUBJECT_PREFIX = "signals"
 VERDICTS_BUCKET = "verdicts"
 CATALOG_BUCKET = "catalog"
+CLAIMS_BUCKET = "claims"
+"""Report claims (identity, token slot) taken by API processes: the first claimant counts."""
 WRITER_DURABLE = "writer"
 MSG_ID_HEADER = "Nats-Msg-Id"
 

@@ -4,7 +4,9 @@ Each process keeps, besides its own ``ReportLimiter``, a fleet-wide token bucket
 report it grants is counted; five times a second it publishes its counts (core NATS, subject
 ``downwatch.ratelimit``: ``{"from": process, "usage": {client_hash: n}}``; client hashes only, never
 addresses) and debits the other processes' counts from its fleet buckets. A client that used its
-minute's budget anywhere is answered 429 everywhere within a fifth of a second.
+minute's budget anywhere is answered 429 everywhere within a fifth of a second. Client tokens issued
+per network travel in the same messages (``"tokens": {network_hash: n}``), so a network's hourly share
+of tokens is one share for the whole fleet.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from aiohttp import web
 from nats.aio.msg import Msg
 
 from api.background import running
+from api.client_tokens import CLIENT_TOKENS
 from api.keys import REPORT_LIMITER, SETTINGS
-from api.ratelimit import NETWORK_RATE_FACTOR, ReportLimiter, TokenBucket
+from api.ratelimit import ReportLimiter, TokenBucket
 from downwatch.runtime.bus.connection import Bus
 
 log = logging.getLogger(__name__)
@@ -86,16 +89,23 @@ def shared_limits_context(bus: Bus) -> Callable[[web.Application], AsyncIterator
 
     async def context(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
-        per_network = NETWORK_RATE_FACTOR * settings.report_rate_per_minute
+        per_network = settings.network_rate_per_minute()
         limiter = SharedReportLimiter(settings.report_rate_per_minute, settings.report_global_rate_per_second,
                                       per_network_per_minute=per_network)
         app[REPORT_LIMITER] = limiter
+        tokens = app.get(CLIENT_TOKENS)
+        if tokens is not None:
+            tokens.share()
 
         async def on_usage(msg: Msg) -> None:
             try:
                 doc = orjson.loads(msg.data)
-                if doc.get("from") != limiter.origin and isinstance(doc.get("usage"), dict):
+                if doc.get("from") == limiter.origin:
+                    return
+                if isinstance(doc.get("usage"), dict):
                     limiter.absorb({str(k): int(v) for k, v in doc["usage"].items()})
+                if tokens is not None and isinstance(doc.get("tokens"), dict):
+                    tokens.absorb({str(k): int(v) for k, v in doc["tokens"].items()})
             except (orjson.JSONDecodeError, TypeError, ValueError, AttributeError):
                 log.debug("ignoring a malformed rate-limit message")
 
@@ -103,9 +113,10 @@ def shared_limits_context(bus: Bus) -> Callable[[web.Application], AsyncIterator
             while True:
                 await asyncio.sleep(SHARE_EVERY_SECONDS)
                 granted = limiter.take_granted()
-                if granted and bus.nc.is_connected:
+                issued = tokens.take_issued() if tokens is not None else {}
+                if (granted or issued) and bus.nc.is_connected:
                     with contextlib.suppress(Exception):
-                        message = {"from": limiter.origin, "usage": granted}
+                        message = {"from": limiter.origin, "usage": granted, "tokens": issued}
                         await bus.nc.publish(SUBJECT, orjson.dumps(message))
 
         subscription = await bus.nc.subscribe(SUBJECT, cb=on_usage)
