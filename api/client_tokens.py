@@ -24,11 +24,10 @@ from collections.abc import Callable
 from aiohttp import web
 
 from api.client_identity import ClientIdentifier
-from api.ratelimit import TokenBucket
+from api.ratelimit import KeyedBuckets
 
 TOKEN_LIFETIME_SECONDS = 30 * 86_400
 TOKEN_SHAPE = re.compile(r"^dw1\.([A-Za-z0-9_-]{22})\.([0-9]{1,12})\.([A-Za-z0-9_-]{22})$")
-SWEEP_THRESHOLD = 100_000
 
 
 def _b64(raw: bytes) -> str:
@@ -39,27 +38,17 @@ class ClientTokens:
     def __init__(self, clients: ClientIdentifier, per_network_per_hour: int,
                  clock: Callable[[], float] = time.time) -> None:
         self._clients = clients
-        self._rate = per_network_per_hour / 3600.0
-        self._burst = float(per_network_per_hour)
         self._clock = clock
-        self._issued: dict[str, TokenBucket] = {}
+        self._issued = KeyedBuckets(per_network_per_hour, clock, per_seconds=3600.0)
         self._shared: Counter[str] | None = None
 
     def _signature(self, token_id: str, issued: int, network: str) -> str:
         return _b64(self._clients.sign(f"{token_id}.{issued}.{network}".encode())[:16])
 
-    def _bucket(self, network: str, now: float) -> TokenBucket:
-        bucket = self._issued.get(network)
-        if bucket is None:
-            if len(self._issued) >= SWEEP_THRESHOLD:
-                self._issued = {k: b for k, b in self._issued.items() if b.full_at() > now}
-            bucket = self._issued[network] = TokenBucket(self._rate, self._burst, now)
-        return bucket
-
     def issue(self, network: str) -> tuple[str, int] | int:
         """(token, expires at epoch seconds), or the seconds to wait when the network had its share."""
         now = self._clock()
-        wait = self._bucket(network, now).take(now)
+        wait = self._issued.bucket(network, now).take(now)
         if wait:
             return max(1, math.ceil(wait))
         if self._shared is not None:
@@ -82,11 +71,7 @@ class ClientTokens:
 
     def absorb(self, issued: dict[str, int]) -> None:
         """Debit what other processes issued to these networks."""
-        now = self._clock()
-        for network, n in issued.items():
-            bucket = self._bucket(network, now)
-            bucket.take(now)  # brings the bucket up to date (and takes one of the n)
-            bucket.tokens = max(-self._burst, bucket.tokens - (n - 1))
+        self._issued.debit(issued)
 
     def verify(self, token: str, network: str) -> str | None:
         """The token's id when it is well formed, unexpired and was issued to ``network``."""

@@ -37,11 +37,12 @@ class TokenBucket:
 
 
 class KeyedBuckets:
-    """One token bucket per key, created full, idle (full) ones swept when there are many."""
+    """One token bucket per key (``limit`` per ``per_seconds``), created full, idle (full) ones swept
+    when there are many."""
 
-    def __init__(self, per_minute: int, clock: Callable[[], float]) -> None:
-        self._rate = per_minute / 60.0
-        self._burst = float(per_minute)
+    def __init__(self, limit: int, clock: Callable[[], float], *, per_seconds: float = 60.0) -> None:
+        self._rate = limit / per_seconds
+        self._burst = float(limit)
         self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
 
@@ -52,6 +53,14 @@ class KeyedBuckets:
                 self._buckets = {k: b for k, b in self._buckets.items() if b.full_at() > now}
             bucket = self._buckets[key] = TokenBucket(self._rate, self._burst, now)
         return bucket
+
+    def debit(self, used: dict[str, int]) -> None:
+        """Debit what other processes granted these keys (a bucket may go into debt, down to one burst)."""
+        now = self._clock()
+        for key, n in used.items():
+            bucket = self.bucket(key, now)
+            bucket.take(now)  # brings the bucket up to date (and takes one of the n)
+            bucket.tokens = max(-self._burst, bucket.tokens - (n - 1))
 
 
 class ReportLimiter:

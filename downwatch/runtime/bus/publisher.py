@@ -41,7 +41,6 @@ class SignalPublisher:
         self.published = 0
         self.duplicates = 0
         self.failures = 0
-        self.not_counted = 0
         self._claims: ClaimBook | None = None
 
     async def start(self) -> None:
@@ -73,8 +72,6 @@ class SignalPublisher:
             self.duplicates += 1
             return False
         self.published += 1
-        if not counted:
-            self.not_counted += 1
         return counted
 
     async def submit_all(self, signals: Sequence[Signal]) -> int:

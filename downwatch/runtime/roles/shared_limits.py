@@ -27,14 +27,13 @@ from nats.aio.msg import Msg
 from api.background import running
 from api.client_tokens import CLIENT_TOKENS
 from api.keys import REPORT_LIMITER, SETTINGS
-from api.ratelimit import ReportLimiter, TokenBucket
+from api.ratelimit import KeyedBuckets, ReportLimiter
 from downwatch.runtime.bus.connection import Bus
 
 log = logging.getLogger(__name__)
 
 SUBJECT = "downwatch.ratelimit"
 SHARE_EVERY_SECONDS = 0.2
-FLEET_SWEEP_THRESHOLD = 100_000
 
 
 class SharedReportLimiter(ReportLimiter):
@@ -44,23 +43,13 @@ class SharedReportLimiter(ReportLimiter):
         super().__init__(per_client_per_minute, global_per_second, clock,
                          per_network_per_minute=per_network_per_minute)
         self._now = clock
-        self._rate = per_client_per_minute / 60.0
-        self._burst = float(per_client_per_minute)
-        self._fleet: dict[str, TokenBucket] = {}
+        self._fleet = KeyedBuckets(per_client_per_minute, clock)
         self.granted: Counter[str] = Counter()
         self.origin = secrets.token_hex(6)
 
-    def _bucket(self, client: str, now: float) -> TokenBucket:
-        bucket = self._fleet.get(client)
-        if bucket is None:
-            if len(self._fleet) >= FLEET_SWEEP_THRESHOLD:
-                self._fleet = {c: b for c, b in self._fleet.items() if b.full_at() > now}
-            bucket = self._fleet[client] = TokenBucket(self._rate, self._burst, now)
-        return bucket
-
     def check(self, client: str, network: str | None = None) -> tuple[int, str]:
         now = self._now()
-        fleet = self._bucket(client, now)
+        fleet = self._fleet.bucket(client, now)
         wait = fleet.take(now)
         if wait:
             return max(1, math.ceil(wait)), "client"
@@ -73,11 +62,7 @@ class SharedReportLimiter(ReportLimiter):
 
     def absorb(self, usage: dict[str, int]) -> None:
         """Debit what other processes granted (a bucket may go into debt, down to one burst)."""
-        now = self._now()
-        for client, n in usage.items():
-            bucket = self._bucket(client, now)
-            bucket.take(now)  # brings the bucket up to date (and takes one of the n)
-            bucket.tokens = max(-self._burst, bucket.tokens - (n - 1))
+        self._fleet.debit(usage)
 
     def take_granted(self) -> dict[str, int]:
         granted, self.granted = dict(self.granted), Counter()
