@@ -10,8 +10,14 @@ mu^2 (``detector.dispersion``), learned from the second hour on. Outside an alar
 profiles learn from the count winsorised at ``learn_clip_sd`` standard deviations of the count model
 around expected (a Huber-type running mean, as in robust Holt-Winters: robust to a burst in the first
 hours, which are learned from even when surprising because the service is still cold, and able to
-follow a rise too small to be an incident). Nothing is learned from a bucket that ``learn_mask``
-excludes (anomalies, alarms, stale input).
+follow a rise too small to be an incident). In a service's first day the level learns as the running
+mean of its history, except that it follows a deep fall (the last ``excess_window_seconds`` below
+``young_fall_ratio`` of their expectation) with half-life ``young_fall_halflife_seconds``: a count
+is the normal level plus reports of problems, never less, so a high start is more likely the tail of
+an earlier event than the service's normal. Nothing is learned from a bucket that ``learn_mask``
+excludes (anomalies, alarms, stale input), except a rise that has lasted ``relearn_after_days``
+without an alarm: the rule did not call it an incident, so it is the new normal (else a baseline
+left too low would never be corrected).
 
 The rates and prior weights per bucket are ``detector.limits.Limits`` fields; everything here but
 ``slots`` and ``stale`` runs compiled, service by service (``detector.jit``).
@@ -41,6 +47,7 @@ from detector.state import (
     HOURS,
     LEVEL,
     POST_SHARE,
+    RUN_START,
     SEEN,
     WEEKDAYS,
     DetectorState,
@@ -74,12 +81,12 @@ def stale(state: DetectorState, arrays: BucketArrays, share: float) -> np.ndarra
 
 
 @compiled
-def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.ndarray, has_stale: bool,
-               alarm_before: np.ndarray, limits: np.ndarray, learning: np.ndarray) -> None:
+def learn_mask(rows: np.ndarray, bucket: float, score: np.ndarray, cold: np.ndarray, stale: np.ndarray,
+               has_stale: bool, alarm_before: np.ndarray, limits: np.ndarray, learning: np.ndarray) -> None:
     """1.0 in ``learning`` for the services whose bucket the baseline learns from: calm ones (no alarm
     before or after, and either not surprising with the CUSUM low or too small to be an incident: below
-    ``incident_excess``, learned robustly), cold ones, and alarms old enough to be the new normal; never a
-    stale one. Reads the state after the state machine moved."""
+    ``incident_excess``, learned robustly), cold ones, and alarms or rises without an alarm (CUSUM runs)
+    old enough to be the new normal; never a stale one. Reads the state after the state machine moved."""
     lim = limits[0]
     below, half, relearn = lim.learn_below_score, lim.learn_below_cusum, lim.relearn_buckets
     small = lim.incident_excess
@@ -87,7 +94,8 @@ def learn_mask(rows: np.ndarray, score: np.ndarray, cold: np.ndarray, stale: np.
         up = rows[ALARM, i] == 0.0 and alarm_before[i] == 0.0
         ordinary = score[i] < below and rows[CUSUM, i] < half
         calm = up and (ordinary or rows[EXCESS, i] < small)
-        learning[i] = 1.0 if (calm or rows[ALARM_AGE, i] > relearn or cold[i]) else 0.0
+        lasting = rows[CUSUM, i] > 0.0 and bucket - rows[RUN_START, i] > lim.relearn_seconds
+        learning[i] = 1.0 if (calm or lasting or rows[ALARM_AGE, i] > relearn or cold[i]) else 0.0
         if has_stale and stale[i]:
             learning[i] = 0.0
 
@@ -130,7 +138,11 @@ def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, p
         since = seen - limits.dispersion_after_buckets
         rate_dispersion = maximum(limits.rate_dispersion, 1.0 / (maximum(since, 0.0) + 1.0)) * learning
         rate_dispersion = rate_dispersion * (1.0 if since >= 0.0 else 0.0)
-        rate_level = maximum(limits.rate_level, 1.0 / (seen + 1.0 + limits.prior_buckets)) * learning
+        rate_level = maximum(limits.rate_level, 1.0 / (seen + 1.0 + limits.prior_buckets))
+        windowed = 1.0 + rows[EXCESS, i] / maximum(mu * limits.excess_window_buckets, MIN_MEAN)
+        if windowed < limits.young_fall_ratio and seen < limits.young_fall_buckets:
+            rate_level = maximum(rate_level, limits.rate_level_fall)
+        rate_level = rate_level * learning
         rate_hod = maximum(limits.rate_hod, 1.0 / ((seen + 1.0) / 24.0 + limits.hod_prior_buckets)) * learning
         rate_hod = rate_hod * (1.0 if seen >= limits.hod_after_buckets else 0.0)
         rate_dow = maximum(limits.rate_dow, 1.0 / ((seen + 1.0) / 7.0 + limits.dow_prior_buckets)) * learning

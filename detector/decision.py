@@ -6,7 +6,7 @@ holds. Each gate compares a number with its threshold, so each has a closeness g
 
 * the absolute size: windowed excess D / ``incident_excess``;
 * the relative size: log(run ratio O/E) / log ``min_ratio_degraded``;
-* the crowd: run reporters N / ``min_reporters_degraded`` and N / (``min_reporter_share`` O);
+* the crowd: run reporters N / ``min_reporters_degraded`` and (N - E) / (``min_reporter_share`` (O - E));
 * the surprise: the larger of log p / log(1 - ``score_degraded``) (a single surprising bucket) and,
   for a sustained rise, the smaller of S / ``cusum_degraded``, the run's z / its significance quantile
   and, while the service is young, log(O/E) / log ``cusum_ratio`` (the CUSUM-only path);
@@ -70,11 +70,12 @@ def decision(rows: np.ndarray, i: int, bucket: float, e: float, p: float, size: 
     if outside:
         return 1.0
     run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
-    ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
+    run_exp = rows[RUN_EXP, i]
+    ratio = run_obs / maximum(run_exp, MIN_MEAN)
     c = minimum(closeness(rows[EXCESS, i], limits.incident_excess),
                 ratio_closeness(ratio, limits.min_ratio_degraded))
     c = minimum(c, closeness(run_rep, limits.min_reporters_degraded))
-    c = minimum(c, closeness(run_rep, limits.min_reporter_share * run_obs))
+    c = minimum(c, closeness(run_rep - run_exp, limits.min_reporter_share * (run_obs - run_exp)))
     surprise = math.inf if p <= 0.0 else math.log(p) / limits.log_p_degraded
     sustained = closeness(rows[CUSUM, i], limits.cusum_degraded)
     if not in_alarm:

@@ -85,7 +85,9 @@ class Limits(NamedTuple):
     learn_below_cusum: float
     """A bucket is learned from only while the CUSUM is below half of ``cusum_degraded``."""
     relearn_buckets: float
-    """``relearn_after_days`` in buckets."""
+    """``relearn_after_days`` in buckets (an alarm's age) ..."""
+    relearn_seconds: float
+    """... and in seconds (a CUSUM run's age: a rise the rule did not call an incident)."""
     rate_level: float
     """Per-bucket rate of the level's moving average (half-life ``level_halflife_days``) ..."""
     rate_hod: float
@@ -101,8 +103,15 @@ class Limits(NamedTuple):
     """The flat daily profile's weight per hour, in days of that hour: one hour of buckets."""
     dow_prior_buckets: float
     """The flat weekly profile's weight per weekday: half a day of buckets."""
+    rate_level_fall: float
+    """Per-bucket rate at which a young level follows a deep fall (``young_fall_halflife_seconds``) ..."""
+    young_fall_ratio: float
+    """... when the windowed ratio is below this ..."""
+    young_fall_buckets: float
+    """... in its first day."""
     hod_after_buckets: float
-    """The daily profile starts learning after an hour, once the level has found its scale ..."""
+    """The daily profile starts learning after an hour, once the level has found its scale (and
+    learning is winsorised from then on) ..."""
     dow_after_buckets: float
     """... and the weekly profile after a day."""
     young_buckets: float
@@ -164,10 +173,14 @@ def limits_of(s: DetectorSettings) -> Limits:
         warmup_buckets=warmup_buckets,
         learn_below_score=s.learn_below_score, learn_below_cusum=0.5 * s.cusum_degraded,
         relearn_buckets=s.relearn_after_days * s.buckets_per_day,
+        relearn_seconds=s.relearn_after_days * 86400.0,
         learn_clip_sd=s.learn_clip_sd,
         rate_level=rate_level, rate_hod=rate_hod, rate_dow=rate_dow, rate_dispersion=rate_dispersion,
         prior_buckets=prior_buckets, hod_prior_buckets=hod_prior_buckets, dow_prior_buckets=dow_prior_buckets,
-        hod_after_buckets=per_hour, dow_after_buckets=s.buckets_per_day,
+        young_fall_buckets=s.buckets_per_day, hod_after_buckets=per_hour,
+        rate_level_fall=1.0 - 0.5 ** (s.bucket_seconds / s.young_fall_halflife_seconds),
+        young_fall_ratio=s.young_fall_ratio,
+        dow_after_buckets=s.buckets_per_day,
         young_buckets=max(warmup_buckets, mature_buckets),
         down_surprise=log_surprise(np.array([1.0 - s.score_down]))[0],
         full_confidence_buckets=s.full_confidence_days * s.buckets_per_day,

@@ -110,8 +110,9 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     negative-binomial size parameter (1 / over-dispersion)."""
     before, level = rows[ALARM, i], rows[CUSUM, i]
     run_obs, run_rep = rows[RUN_OBS, i], rows[RUN_REPORTERS, i]
-    ratio = run_obs / maximum(rows[RUN_EXP, i], MIN_MEAN)
-    crowd_degraded = (run_rep >= limits.min_reporter_share * run_obs
+    run_exp = rows[RUN_EXP, i]
+    ratio = run_obs / maximum(run_exp, MIN_MEAN)
+    crowd_degraded = (run_rep - run_exp >= limits.min_reporter_share * (run_obs - run_exp)
                       and run_rep >= limits.min_reporters_degraded and ratio >= limits.min_ratio_degraded
                       and rows[EXCESS, i] >= limits.incident_excess)
     crowd_down = crowd_degraded and run_rep >= limits.min_reporters_down and ratio >= limits.min_ratio_down

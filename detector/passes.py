@@ -87,7 +87,7 @@ def after_tails(rows: np.ndarray, bucket: float, observed: np.ndarray, expected:
             decided[i] = 0.0 if stopped else decision.decision(rows, i, bucket, expected[i], p[i], size[i],
                                                               outside, cold[i], lim)
     learning = np.empty(n)
-    baseline.learn_mask(rows, score, cold, stale, has_stale, alarm_before, limits, learning)
+    baseline.learn_mask(rows, bucket, score, cold, stale, has_stale, alarm_before, limits, learning)
     if young:
         baseline.learn_young(rows, hour, weekday, observed, posts, expected, variance_of, daily, weekly,
                              learning, limits)

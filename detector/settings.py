@@ -22,6 +22,14 @@ class DetectorSettings:
 
     level_halflife_days: float = 3.0
     """How fast the de-seasonalised level follows slow growth (half-life of its moving average)."""
+    young_fall_halflife_seconds: float = 3600.0
+    """In a service's first day the level follows a deep fall with this
+    half-life when the last ``excess_window_seconds`` held less than ``young_fall_ratio`` of their
+    expected count (else it learns as the running mean of the history): counts are the normal level
+    plus problem reports, so a high start is more likely the tail of an earlier event than the normal
+    ..."""
+    young_fall_ratio: float = 0.5
+    """... (the windowed ratio below which the level falls fast)."""
     daily_halflife_days: float = 7.0
     """Memory of the hour-of-day profile (each hour learns from that hour on recent days)."""
     weekly_halflife_days: float = 28.0
@@ -62,7 +70,8 @@ class DetectorSettings:
     learn_below_score: float = 0.999
     """A bucket is learned from only when its anomaly score is below this (never from outages)."""
     relearn_after_days: float = 1.0
-    """An alarm lasting longer than this is taken as the new normal and learned from again."""
+    """An alarm lasting longer than this, or a rise (CUSUM run) lasting longer than this without an
+    alarm, is taken as the new normal and learned from again."""
 
     cusum_ratio: float = 3.0
     """The rise the CUSUM is tuned to detect: expected * ratio ..."""
@@ -153,7 +162,8 @@ def detector_settings(**overrides: Any) -> DetectorSettings:
     if settings.bucket_seconds < 1 or 86400 % settings.bucket_seconds:
         raise InputError("bucket_seconds must divide a day (for example 60 or 300)")
     for name in ("level_halflife_days", "daily_halflife_days", "weekly_halflife_days",
-                 "dispersion_halflife_days", "prior_weight_days", "fast_halflife_buckets"):
+                 "dispersion_halflife_days", "prior_weight_days", "fast_halflife_buckets",
+                 "young_fall_halflife_seconds"):
         if not getattr(settings, name) > 0:
             raise InputError(f"{name} must be positive")
     if not 0 < settings.score_degraded <= settings.score_down < 1:
@@ -169,6 +179,8 @@ def detector_settings(**overrides: Any) -> DetectorSettings:
     if settings.dispersion_prior < 0 or settings.dispersion_prior_days < 0 or \
             settings.dispersion_after_seconds < 0:
         raise InputError("dispersion_prior, dispersion_prior_days and dispersion_after_seconds must be >= 0")
+    if not 0 < settings.young_fall_ratio <= 1:
+        raise InputError("young_fall_ratio must be in (0, 1]")
     if settings.cusum_ratio <= 1:
         raise InputError("cusum_ratio must be above 1")
     return settings

@@ -50,6 +50,22 @@ def test_a_five_fold_rise_above_thirty_a_bucket_is_caught_after_six_hours_of_his
     assert series.opened == 1
 
 
+def test_a_history_that_starts_in_the_tail_of_an_earlier_event_does_not_hide_the_next_one() -> None:
+    """Six hours decaying from 96 to 15 a bucket, then five quiet hours at about 5: the first-day
+    level follows the fall, so a rise to 45, 50 and 60 a bucket (Downdetector's aws-273007 shape) is an
+    incident within those three buckets instead of being read against a level still near 25."""
+    series = Series(900)
+    rng = np.random.default_rng(4)
+    for n in np.geomspace(96.0, 15.0, 24):
+        series.feed(float(rng.poisson(n)))
+    for _ in range(20):
+        series.feed(float(rng.poisson(5.0)))
+    assert series.detector.verdict("svc").status.value == "up"
+    rising = [series.feed(n) for n in (45.0, 50.0, 60.0)]
+    assert "degraded" in rising or "down" in rising
+    assert series.opened == 1
+
+
 def test_a_quiet_services_first_reports_are_not_an_outage() -> None:
     series = Series(900)
     assert set(series.history(6.5, 0.05)) <= {"unknown", "up"}
