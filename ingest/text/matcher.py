@@ -47,13 +47,6 @@ class Mention:
     via: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    start: int
-    end: int
-    text: str
-
-
 def _links(lower: str) -> list[tuple[int, int, int]]:
     """(start, end of host, end) of every link in the lower-cased text."""
     spans = []
@@ -73,8 +66,12 @@ def _host_owns(link_head: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def _words(lower: str) -> list[_Word]:
-    return [_Word(m.start(), m.end(), m.group()) for m in WORD.finditer(lower)]
+Word = tuple[int, int, str]
+"""A word of a post: start, end and its text (plain tuples: ``find`` builds them for many posts)."""
+
+
+def _words(lower: str) -> list[Word]:
+    return [(m.start(), m.end(), m.group()) for m in WORD.finditer(lower)]
 
 
 class ServiceMatcher:
@@ -122,7 +119,7 @@ class ServiceMatcher:
         found = self._tags(lower) if tagged else []
         strong_slugs = {mention.slug for mention in found}
         strong_spans = [(mention.start, mention.end) for mention in found]
-        words: list[_Word] | None = None
+        words: list[Word] | None = None
         links: list[tuple[int, int, int]] | None = None
         for hit in self._terms.finditer(lower):
             start, end = hit.span()
@@ -187,11 +184,11 @@ class ServiceMatcher:
         hit = form.fullmatch(fold(body))
         return self._folded[hit.group("name")] if hit else None
 
-    def _in_context(self, text: str, start: int, end: int, words: list[_Word]) -> bool:
+    def _in_context(self, text: str, start: int, end: int, words: list[Word]) -> bool:
         """Whether an everyday-word name at ``text[start:end]`` means the service here."""
         rules = self.rules
-        before = [w.text for w in words if w.end <= start]
-        after = [w.text for w in words if w.start >= end]
+        before = [word for _, word_end, word in words if word_end <= start]
+        after = [word for word_start, _, word in words if word_start >= end]
         capitalised = text[start].isupper()
         if not capitalised and before and before[-1] in rules.other_sense_before:
             return False
