@@ -21,7 +21,10 @@ def pool_of(request: web.Request) -> asyncpg.Pool:
     return pool
 
 
-STORE_ERRORS: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+STORE_ERRORS: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                                                  asyncpg.InternalClientError)
+"""What a statement raises when the store failed it or could not be reached (``InternalClientError``:
+a connection the server ended while it was idle, see ``downwatch.store.guard.STORE_FAILURES``)."""
 UNAVAILABLE: tuple[type[BaseException], ...] = (StoreUnavailable, *STORE_ERRORS)
 """The store errors plus an open circuit (``downwatch.store.guard.CircuitOpen``)."""
 

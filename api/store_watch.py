@@ -3,6 +3,7 @@
 Once a second the watch asks PostgreSQL ``SELECT 1`` within a short timeout. Its answers keep the
 ``store`` health check current and, as the breaker's only half-open trial, close the breaker again
 once the server answers (``downwatch.store.guard``); requests never probe a server that may hang.
+A failed probe never ends the watch: if it did, an open breaker would never close again.
 """
 
 from __future__ import annotations
@@ -80,7 +81,12 @@ class StoreWatch:
 
     async def run(self) -> None:
         while True:
-            await self.probe()
+            try:
+                await self.probe()
+            except Exception as exc:  # the breaker's only half-open trial: the watch must not die
+                if self.last_error != type(exc).__name__:
+                    log.exception("store watch: the probe failed unexpectedly; probing on")
+                self.last_error = type(exc).__name__
             await asyncio.sleep(PROBE_SECONDS)
 
 

@@ -38,6 +38,9 @@ STORE_FAILURES: tuple[type[BaseException], ...] = (
     asyncpg.InterfaceError,  # ConnectionDoesNotExistError: the server went away mid-statement
     asyncpg.PostgresConnectionError,
     asyncpg.OperatorInterventionError,  # admin shutdown, cannot connect now, crash shutdown
+    asyncpg.InternalClientError,  # a statement on a connection the server ended while it was idle
+    # (asyncpg read the server's FATAL error in its idle state and is stuck "consuming" it until the
+    # close arrives: "cannot switch to state N; another operation (2) is in progress")
 )
 
 
