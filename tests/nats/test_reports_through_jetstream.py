@@ -4,12 +4,15 @@ role, a retried report counted once, and 503 with Retry-After (no hang) while NA
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import asyncpg
+import nats
 from aiohttp.test_utils import TestClient, TestServer
 
 from downwatch.config import Settings
 from downwatch.runtime.bus.local_server import LocalNats
+from downwatch.runtime.bus.names import STREAM
 from downwatch.runtime.roles.apps import role_app
 from tests.nats.conftest import reporter
 
@@ -137,3 +140,35 @@ async def test_client_tokens_count_up_to_their_slots_across_api_processes(nats_s
                                           headers={"User-Agent": "desk", "X-Forwarded-For": network})).json()
         assert plain["counted"] is True, "the network itself is an identity besides its token slots"
         assert await wait_for_stored(nats_settings.database_url, 6) == (6, slots + 1)
+
+
+async def test_a_report_whose_publish_fails_gives_back_its_claim(nats_settings: Settings) -> None:
+    """The report's identity claim is taken, then JetStream refuses the signal (the SIGNALS stream no
+    longer takes its subject): 503, and the claim is given back, so the same network's next report in
+    the window (another browser: another report id) counts, and the stored count agrees. Before: that
+    report was answered counted false, and the network's one stored report was not counted."""
+    assert nats_settings.database_url and nats_settings.nats_url
+    network = reporter("unlucky-network")["X-Forwarded-For"]
+    api = TestClient(TestServer(role_app(nats_settings, "api")))
+    writer = TestClient(TestServer(role_app(nats_settings, "write")))
+    nc = await nats.connect(nats_settings.nats_url)
+    js = nc.jetstream()
+    try:
+        async with api, writer:
+            config = (await js.stream_info(STREAM)).config
+            await js.update_stream(replace(config, subjects=["nowhere.*"]))
+            lost = await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
+                                  headers={"User-Agent": "browser-a", "X-Forwarded-For": network})
+            assert lost.status == 503 and lost.headers["Retry-After"] == "2"
+            await js.update_stream(config)
+            answers = []
+            for agent in ("browser-b", "browser-c"):
+                response = await api.post("/v1/reports", json={"service": "bt", "problem": "login"},
+                                          headers={"User-Agent": agent, "X-Forwarded-For": network})
+                assert response.status == 202
+                answers.append((await response.json())["counted"])
+            assert answers == [True, False]
+            assert await wait_for_stored(nats_settings.database_url, 2) == (2, 1)
+    finally:
+        await nc.close()
+

@@ -10,6 +10,15 @@ grants to one publisher only. A key's value is the claiming report's id: a retry
 outlasts the window they were claimed in.
 
 The decision travels in the signal (``claims["counted"]``) and the writer stores it as decided.
+
+A claim is only worth keeping if its report is published. When the publish fails (503: the client
+may never retry), ``release`` deletes the claims this attempt created, each with "expected last
+subject sequence" = its own revision, so a claim taken since by anyone else is never touched; the
+identity's next report in the window then counts. A delete marker is the key's last message, so a
+claim over it expects the marker's revision. A release NATS does not answer is kept and tried again
+before the next report (``release_pending``); its revision guard makes a late try harmless. One case
+stays open: a publish whose acknowledgement was lost (timeout) may yet be stored, and then that
+identity can count twice in the window; counting a genuine report never is the worse error.
 """
 
 from __future__ import annotations
@@ -23,8 +32,15 @@ from downwatch.runtime.bus.ack_mux import AckMux, PublishFailed
 from downwatch.runtime.bus.names import CLAIMS_BUCKET
 
 EXPECTED_LAST_SUBJECT_SEQUENCE = "Nats-Expected-Last-Subject-Sequence"
+KV_OPERATION = "KV-Operation"
 WRONG_LAST_SEQUENCE = 10071
-"""JetStream's error code when the key already has a value."""
+"""JetStream's error code when the key's last revision is not the one expected."""
+CLAIM_TRIES = 3
+"""A claim is refused, then the key is found expired or deleted: try again over what is there now."""
+PENDING_RELEASE_LIMIT = 10_000
+
+Taken = list[tuple[str, int]]
+"""The claims one attempt created: (key, revision)."""
 
 
 class ClaimBook:
@@ -32,36 +48,65 @@ class ClaimBook:
         self._acks = acks
         self._kv = kv
         self._timeout = timeout
+        self.pending: Taken = []
+        """Releases NATS did not answer, tried again before the next report."""
+        self.released = 0
 
-    async def claim(self, key: str, owner: str) -> bool:
-        """True when ``key`` is now ``owner``'s (taken now, or by an earlier try of the same report)."""
-        for _ in range(2):  # a key that expires between the refusal and the read is claimed again
-            answer = await self._acks.answer(f"$KV.{CLAIMS_BUCKET}.{key}", owner.encode(),
-                                             {EXPECTED_LAST_SUBJECT_SEQUENCE: "0"}, self._timeout)
+    def _subject(self, key: str) -> str:
+        return f"$KV.{CLAIMS_BUCKET}.{key}"
+
+    async def claim(self, key: str, owner: str, taken: Taken) -> bool:
+        """True when ``key`` is now ``owner``'s (taken now, noted in ``taken``, or by an earlier try of
+        the same report)."""
+        expected = 0
+        for _ in range(CLAIM_TRIES):
+            answer = await self._acks.answer(self._subject(key), owner.encode(),
+                                             {EXPECTED_LAST_SUBJECT_SEQUENCE: str(expected)}, self._timeout)
             error: dict[str, Any] | None = answer.get("error")
             if error is None:
+                taken.append((key, int(answer["seq"])))
                 return True
             if error.get("err_code") != WRONG_LAST_SEQUENCE:
                 raise PublishFailed(str(error.get("description", error)))
             try:
                 holder = await self._kv.get(key)
-            except KeyNotFoundError:
+            except KeyNotFoundError as exc:  # expired (no message), or released (a delete marker)
+                expected = exc.entry.revision if exc.entry is not None else 0
                 continue
             except Exception as exc:
                 raise PublishFailed(type(exc).__name__) from exc
             return holder.value == owner.encode()
         return False
 
-    async def decide(self, claims: dict[str, object], report_id: str) -> bool:
+    async def decide(self, claims: dict[str, object], report_id: str, taken: Taken) -> bool:
         """Whether the report counts: its identity is unclaimed in this window (or claimed by this same
-        report), and a token identity also holds one of its network's token slots."""
-        if not await self.claim(str(claims["identity"]), report_id):
+        report), and a token identity also holds one of its network's token slots. The claims created
+        are noted in ``taken`` (also when this raises), for ``release`` should the publish fail."""
+        if not await self.claim(str(claims["identity"]), report_id, taken):
             return False
         slots = claims.get("slots")
         if not isinstance(slots, int) or slots <= 0:
             return True
         network = str(claims.get("network", ""))
         for slot in range(slots):
-            if await self.claim(f"{network}.slot{slot}", report_id):
+            if await self.claim(f"{network}.slot{slot}", report_id, taken):
                 return True
         return False
+
+    async def release(self, taken: Taken) -> None:
+        """Delete the claims of a report that was not published, each only if it is still the key's
+        last revision; what NATS does not answer is kept for ``release_pending``."""
+        for key, revision in taken:
+            try:
+                await self._acks.answer(self._subject(key), b"",
+                                        {KV_OPERATION: "DEL", EXPECTED_LAST_SUBJECT_SEQUENCE: str(revision)},
+                                        self._timeout)
+            except PublishFailed:
+                if len(self.pending) < PENDING_RELEASE_LIMIT:
+                    self.pending.append((key, revision))
+                continue
+            self.released += 1  # deleted, or a refusal: the claim is no longer this revision
+
+    async def release_pending(self) -> None:
+        pending, self.pending = self.pending, []
+        await self.release(pending)

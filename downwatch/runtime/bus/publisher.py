@@ -6,8 +6,9 @@ counted — JetStream de-duplicates on the message id (the report's id, derived 
 × window) over the report window, so a retry after a lost answer is acknowledged as a duplicate and
 counted once. A user's report also carries claims (its identity in the service's window, a token
 slot): ``downwatch.runtime.bus.claims`` decides them across every API process before the publish, and
-the decision travels in the signal. No acknowledgement within ``nats_ack_timeout_seconds`` (NATS
-down or restarting): 503 with ``Retry-After: 2``, never a hang.
+the decision travels in the signal; a report whose publish fails gives back the claims it created.
+No acknowledgement within ``nats_ack_timeout_seconds`` (NATS down or restarting): 503 with
+``Retry-After: 2``, never a hang.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import replace
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
 from downwatch.runtime.bus.ack_mux import AckMux, PublishFailed
-from downwatch.runtime.bus.claims import ClaimBook
+from downwatch.runtime.bus.claims import ClaimBook, Taken
 from downwatch.runtime.bus.codec import encode_signal
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import CLAIMS_BUCKET, MSG_ID_HEADER, STREAM, message_id, subject_of
@@ -54,10 +55,13 @@ class SignalPublisher:
             self.failures += 1
             raise _unavailable()
         counted = True
+        taken: Taken = []
         try:
             claims = claims_of(signal)
             if claims is not None and self._claims is not None:
-                counted = await self._claims.decide(claims, signal.external_id)
+                if self._claims.pending:
+                    await self._claims.release_pending()
+                counted = await self._claims.decide(claims, signal.external_id, taken)
                 decided = {**claims, "counted": counted}
                 signal = replace(signal, evidence={**signal.evidence, "claims": decided})
             ack = await self._acks.publish(
@@ -67,6 +71,8 @@ class SignalPublisher:
         except PublishFailed as exc:
             self.failures += 1
             log.debug("publishing a signal failed: %s", exc)
+            if taken and self._claims is not None:  # not published: a later report may count instead
+                await self._claims.release(taken)
             raise _unavailable() from None
         if ack.get("duplicate"):
             self.duplicates += 1
