@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http import HttpVersion11
 
 from api.cors import CorsPolicy
 from api.metrics import ApiMetrics
@@ -62,6 +63,20 @@ def edge_handler(handler: Handler, label: str, metrics: ApiMetrics, cors: CorsPo
     return edge
 
 
+async def expect_continue(request: web.Request) -> web.StreamResponse | None:
+    """``Expect: 100-continue`` is honoured; any other expectation is a 417 problem. aiohttp's own
+    handler raised a text/plain 417 outside the edge, echoing the header, and a value that is not
+    UTF-8 made that echo a 500 with a traceback."""
+    if request.version != HttpVersion11:
+        return None
+    if request.headers.get("Expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the answer itself has not started
+        return None
+    return problem_response(417, "the only expectation this server meets is Expect: 100-continue",
+                            instance=request.path)
+
+
 def add_catch_all(app: web.Application, cors: CorsPolicy) -> None:
     """Register, last, the route that answers requests no other route matches."""
 
@@ -85,7 +100,8 @@ def add_catch_all(app: web.Application, cors: CorsPolicy) -> None:
 
 
 def wrap_routes(app: web.Application, metrics: ApiMetrics, cors: CorsPolicy) -> None:
-    """Put every registered route's handler behind the edge (call once, after all routes are added)."""
+    """Put every registered route's handler behind the edge, and its ``Expect`` header handling
+(call once, after all routes are added)."""
     for route in app.router.routes():
         resource = route.resource
         if resource is None:
@@ -94,3 +110,4 @@ def wrap_routes(app: web.Application, metrics: ApiMetrics, cors: CorsPolicy) -> 
         # aiohttp has no public setter for a route's handler; routes are plain objects until the
         # app is frozen, and this runs before that.
         route._handler = edge_handler(route.handler, label, metrics, cors)
+        route._expect_handler = expect_continue

@@ -139,3 +139,36 @@ async def test_framing_errors_are_problems_and_log_one_short_line(client: TestCl
     assert_no_traceback(caplog)
     framing_lines = [r for r in caplog.records if r.name == "api.framing"]
     assert 1 <= len(framing_lines) <= 2, [r.getMessage() for r in framing_lines]
+
+
+@pytest.mark.parametrize("expect", [b"\xff\xfe", b"x" * 100, b"100-continue-please"])
+@pytest.mark.parametrize("path", [b"/", b"/s/bt", b"/v1/services/bt", b"/static/x/app.js", b"/nowhere"])
+async def test_an_unknown_expectation_is_a_417_problem(client: TestClient[Any, Any],
+                                                       caplog: pytest.LogCaptureFixture,
+                                                       expect: bytes, path: bytes) -> None:
+    """aiohttp's own Expect handler answered text/plain and echoed the header; bytes that are not
+    UTF-8 made the echo a 500 with a traceback."""
+    raw = b"GET " + path + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\nExpect: " + expect + b"\r\n\r\n"
+    status, headers, answer = await exchange(client, raw)
+    assert status == 417
+    assert problem(417, headers, answer)["type"].endswith("expectation-failed")
+    assert b"xxxx" not in answer
+    assert_no_traceback(caplog)
+
+
+async def test_expect_100_continue_is_honoured(client: TestClient[Any, Any]) -> None:
+    assert client.port is not None
+    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
+    try:
+        writer.write(b"POST /v1/reports HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                     b"Content-Type: application/json\r\nUser-Agent: expect-continue\r\n"
+                     b"Expect: 100-continue\r\nContent-Length: " + str(len(REPORT)).encode() + b"\r\n\r\n")
+        await writer.drain()
+        interim = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
+        assert interim.startswith(b"HTTP/1.1 100 Continue")
+        writer.write(REPORT)
+        await writer.drain()
+        final = await asyncio.wait_for(reader.read(), 10)
+        assert final.startswith(b"HTTP/1.1 202"), final[:200]
+    finally:
+        writer.close()
