@@ -3,6 +3,8 @@ so a late release never deletes a claim someone took since."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from downwatch.config import Settings
 from downwatch.runtime.bus.ack_mux import AckMux
 from downwatch.runtime.bus.claims import ClaimBook, Taken
@@ -30,5 +32,31 @@ async def test_a_late_release_never_deletes_a_claim_taken_since(nats_settings: S
         assert await book.claim("net-1.bt.w1", "report-3", []) is False, "report-2 still holds it"
         assert await book.claim("net-1.bt.w1", "report-2", []) is True, "a retry of report-2 keeps it"
         assert book.pending == []
+    finally:
+        await bus.close()
+
+
+async def test_a_release_nats_does_not_answer_is_tried_again(nats_settings: Settings) -> None:
+    """The claims stream stops taking the bucket's subjects (no responder: no answer), so the release
+    is kept; once the stream takes them again, ``release_pending`` gives the claim back."""
+    bus = await connect(nats_settings, name="claims-test")
+    try:
+        acks = AckMux(bus.nc)
+        await acks.start()
+        book = ClaimBook(acks, await bus.js.key_value(CLAIMS_BUCKET), 0.5)
+        taken: Taken = []
+        assert await book.claim("net-2.bt.w1", "report-1", taken) is True
+        stream = f"KV_{CLAIMS_BUCKET}"
+        config = (await bus.js.stream_info(stream)).config
+        await bus.js.update_stream(replace(config, subjects=["elsewhere.>"]))
+        try:
+            await book.release(taken)
+            assert book.pending == taken
+        finally:
+            await bus.js.update_stream(config)
+        assert await book.claim("net-2.bt.w1", "report-2", []) is False, "not released yet"
+        await book.release_pending()
+        assert book.pending == []
+        assert await book.claim("net-2.bt.w1", "report-2", []) is True, "released on the second try"
     finally:
         await bus.close()
