@@ -20,6 +20,7 @@ from ingest.sources.replay import ReplaySource
 from ingest.sources.routing import default_pipeline
 from ingest.sources.statuspage import StatuspageSource
 from ingest.sources.structured import StructuredSignals
+from tests.api.test_store_watch import end_idle_connection, relayed_pool
 from tests.fakes.jetstream import FakeJetstream, post_event
 from tests.fakes.server import serving
 from tests.fakes.statuspage import FakeStatusHost
@@ -49,7 +50,7 @@ async def signal_ids(pool: asyncpg.Pool) -> list[str]:
     return [row["external_id"] for row in rows]
 
 
-async def health_of(pool: asyncpg.Pool, name: str) -> dict[str, object]:
+async def health_of(pool: asyncpg.Pool | asyncpg.Connection, name: str) -> dict[str, object]:
     return next((row for row in await read_health(pool) if row["source"] == name), {})
 
 
@@ -202,3 +203,39 @@ async def test_a_paused_source_is_not_fetched(pool: asyncpg.Pool,
     await asyncio.wait_for(task, 5)
     await runner.close()
     assert host.requests == [] and await signal_ids(pool) == []
+
+
+async def test_a_connection_the_server_ended_is_a_store_failure_to_the_runner(
+        fresh_database_url: str, status_host: tuple[FakeStatusHost, str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A statement on a connection PostgreSQL ended while it was idle (asyncpg's InternalClientError,
+    or InterfaceError when the server goes away mid-statement) is the store failing: one warning
+    line, health recorded, the runner lives on and stores its batch. Before: an "unexpected
+    failure" with a traceback, and the same error from recording it ended the runner."""
+    _, url = status_host
+    async with relayed_pool(fresh_database_url) as (relay, pool):
+        await end_idle_connection(fresh_database_url, pool, relay)
+        runner = SourceRunner(StatuspageSource(url, "github", name="statuspage:relayed"),
+                              StructuredSignals(b"k"), pool, backoff=FAST)
+        relay.hold = False
+        watcher = await asyncpg.connect(fresh_database_url)  # beside the pool: the runner meets the ended one
+        stop = asyncio.Event()
+        task = asyncio.create_task(runner.run(stop))
+        try:
+            health: dict[str, object] = {}
+            for _ in range(200):
+                health = await health_of(watcher, "statuspage:relayed")
+                if health.get("items_total") or task.done():
+                    break
+                await asyncio.sleep(0.05)
+            assert not task.done(), f"the runner died: {task.exception()!r}"
+            assert health.get("items_total") and health.get("errors_total") == 1, health
+            assert "another operation" in str(health.get("last_error")), health
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 10)
+            await runner.close()
+            await watcher.close()
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []
+    assert any("store unavailable (InternalClientError" in r.getMessage() or
+               "store unavailable (cannot switch" in r.getMessage() for r in caplog.records), caplog.text
