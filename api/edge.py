@@ -100,8 +100,8 @@ def add_catch_all(app: web.Application, cors: CorsPolicy) -> None:
 
 
 def wrap_routes(app: web.Application, metrics: ApiMetrics, cors: CorsPolicy) -> None:
-    """Put every registered route's handler behind the edge, and its ``Expect`` header handling
-(call once, after all routes are added)."""
+    """Put every registered route's handler, and its ``Expect`` header handling, behind the edge
+    (call once, after all routes are added)."""
     for route in app.router.routes():
         resource = route.resource
         if resource is None:

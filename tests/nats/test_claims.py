@@ -60,3 +60,22 @@ async def test_a_release_nats_does_not_answer_is_tried_again(nats_settings: Sett
         assert await book.claim("net-2.bt.w1", "report-2", []) is True, "released on the second try"
     finally:
         await bus.close()
+
+
+async def test_while_disconnected_a_release_is_kept_without_waiting_for_an_answer(
+        nats_settings: Settings) -> None:
+    bus = await connect(nats_settings, name="claims-test")
+    try:
+        acks = AckMux(bus.nc)
+        await acks.start()
+        book = ClaimBook(acks, await bus.js.key_value(CLAIMS_BUCKET), 0.5)
+        taken: Taken = []
+        assert await book.claim("net-3.bt.w1", "report-1", taken) is True
+        await book.release(taken, connected=False)
+        assert book.pending == taken and book.released == 0
+        assert await book.claim("net-3.bt.w1", "report-2", []) is False
+        await book.release_pending()
+        assert book.pending == [] and book.released == 1
+        assert await book.claim("net-3.bt.w1", "report-2", []) is True
+    finally:
+        await bus.close()

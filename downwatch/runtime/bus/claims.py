@@ -23,6 +23,7 @@ identity can count twice in the window; counting a genuine report never is the w
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from nats.js.errors import KeyNotFoundError
@@ -38,6 +39,8 @@ WRONG_LAST_SEQUENCE = 10071
 CLAIM_TRIES = 3
 """A claim is refused, then the key is found expired or deleted: try again over what is there now."""
 PENDING_RELEASE_LIMIT = 10_000
+RELEASE_BATCH = 64
+"""Pending releases tried again before one report (together: one acknowledgement timeout at most)."""
 
 Taken = list[tuple[str, int]]
 """The claims one attempt created: (key, revision)."""
@@ -93,20 +96,30 @@ class ClaimBook:
                 return True
         return False
 
-    async def release(self, taken: Taken) -> None:
+    async def release(self, taken: Taken, *, connected: bool = True) -> None:
         """Delete the claims of a report that was not published, each only if it is still the key's
-        last revision; what NATS does not answer is kept for ``release_pending``."""
-        for key, revision in taken:
-            try:
-                await self._acks.answer(self._subject(key), b"",
-                                        {KV_OPERATION: "DEL", EXPECTED_LAST_SUBJECT_SEQUENCE: str(revision)},
-                                        self._timeout)
-            except PublishFailed:
-                if len(self.pending) < PENDING_RELEASE_LIMIT:
-                    self.pending.append((key, revision))
-                continue
-            self.released += 1  # deleted, or a refusal: the claim is no longer this revision
+        last revision, all at once (one acknowledgement timeout at most); what NATS does not answer
+        (or, not ``connected``, is not asked) is kept for ``release_pending``."""
+        if not connected:
+            self._keep(taken)
+            return
+        outcomes = await asyncio.gather(*(self._release_one(key, revision) for key, revision in taken))
+        self._keep([claim for claim, released in zip(taken, outcomes, strict=True) if not released])
 
     async def release_pending(self) -> None:
-        pending, self.pending = self.pending, []
-        await self.release(pending)
+        """Try again up to ``RELEASE_BATCH`` of the releases NATS did not answer."""
+        batch, self.pending = self.pending[:RELEASE_BATCH], self.pending[RELEASE_BATCH:]
+        await self.release(batch)
+
+    async def _release_one(self, key: str, revision: int) -> bool:
+        try:
+            await self._acks.answer(self._subject(key), b"",
+                                    {KV_OPERATION: "DEL", EXPECTED_LAST_SUBJECT_SEQUENCE: str(revision)},
+                                    self._timeout)
+        except PublishFailed:
+            return False
+        self.released += 1  # deleted, or refused: either way the key no longer holds this claim
+        return True
+
+    def _keep(self, claims: Taken) -> None:
+        self.pending.extend(claims[:max(0, PENDING_RELEASE_LIMIT - len(self.pending))])

@@ -72,7 +72,7 @@ class SignalPublisher:
             self.failures += 1
             log.debug("publishing a signal failed: %s", exc)
             if taken and self._claims is not None:  # not published: a later report may count instead
-                await self._claims.release(taken)
+                await self._claims.release(taken, connected=self._bus.nc.is_connected)
             raise _unavailable() from None
         if ack.get("duplicate"):
             self.duplicates += 1
