@@ -24,7 +24,14 @@ from downwatch.config import Settings
 from downwatch.runtime.liveness import WatchedSource, alive_kinds, watched
 from downwatch.runtime.supervision import DetectorHealth
 from downwatch.runtime.ticker import DetectorTicker
-from downwatch.runtime.wiring import CleanupContext, every, ingest_context, retention_context, task_context
+from downwatch.runtime.wiring import (
+    CleanupContext,
+    compiled_detector,
+    every,
+    ingest_context,
+    retention_context,
+    task_context,
+)
 from downwatch.store.health import read_health
 from downwatch.store.services import read_admin_slugs
 from ingest.runner import SourceRunner
@@ -44,7 +51,8 @@ def build_app(settings: Settings, *, with_sources: bool = True, follower: bool =
         return create_app(settings, catalog=catalog, background=[follow_store()])
     clock = clock or WallClock()
     sources = build_sources(settings, catalog) if with_sources else []
-    background: list[CleanupContext] = [detector_context(settings, clock, watched(sources)),
+    background: list[CleanupContext] = [compiled_detector,
+                                        detector_context(settings, clock, watched(sources)),
                                         retention_context(settings.retention_days, clock)]
     if sources:
         assert settings.hash_key, "serve checks hash_key before building the app"

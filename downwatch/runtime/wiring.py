@@ -16,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from api.background import cancel_and_wait
+from detector.warmup import compile_loops
 from downwatch.clock import Clock
 from downwatch.store.retention import apply_retention
 from ingest.runner import SourceRunner
@@ -52,6 +53,14 @@ async def every(seconds: float, stop: asyncio.Event, work: Callable[[], Awaitabl
             failures, last_error = 0, ""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def compiled_detector(app: web.Application) -> AsyncIterator[None]:
+    """Load (on a fresh install: compile) the detector's loops before the server listens. Compiling
+    holds the interpreter for seconds; during the first tick it would stall every request, /healthz
+    included, so the process answers nothing until its detector is ready."""
+    await asyncio.to_thread(compile_loops)
+    yield
 
 
 def task_context(name: str, start: Callable[[web.Application, asyncio.Event], Coroutine[Any, Any, None]]

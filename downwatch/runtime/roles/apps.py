@@ -20,7 +20,7 @@ from downwatch.runtime.roles.detect import detect_context
 from downwatch.runtime.roles.ingest import sources_context
 from downwatch.runtime.roles.verdict_watch import flag_stale, verdict_watch_context
 from downwatch.runtime.roles.write import writer_context
-from downwatch.runtime.wiring import CleanupContext
+from downwatch.runtime.wiring import CleanupContext, compiled_detector
 
 ROLES = ("api", "ingest", "detect", "write")
 
@@ -48,7 +48,7 @@ def role_app(settings: Settings, role: str, *, only: Sequence[str] = ()) -> web.
     elif role == "write":
         background.append(writer_context())
     else:
-        background.append(detect_context())
+        background += [compiled_detector, detect_context()]
     app = create_app(settings, catalog=catalog, report_sink=bus_context(role), background=background)
     if role == "api":
         app.on_response_prepare.append(flag_stale)
