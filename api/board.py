@@ -173,15 +173,18 @@ class VerdictBoard:
         else:
             answers = dict(self._answers)
             todo = touched
+        services, verdicts, previous = self._services, self._verdicts, self._answers
+        dumps, of_bytes = orjson.dumps, Representation.of_bytes
         for slug in todo:
-            service = self._services[slug]
-            verdict = self._verdicts.setdefault(slug, unknown_verdict(slug, NO_VERDICT_YET))
-            body = orjson.dumps({**verdict, "name": service.name}, option=JSON_OPTIONS)
-            old = self._answers.get(slug)
-            if old is not None and old.same_content(body):
+            verdict = verdicts.get(slug)
+            if verdict is None:
+                verdict = verdicts[slug] = unknown_verdict(slug, NO_VERDICT_YET)
+            body = dumps({**verdict, "name": services[slug].name}, option=JSON_OPTIONS)
+            old = previous.get(slug)
+            if old is not None and old.body == body:
                 answers[slug] = old
             else:
-                answers[slug] = Representation.of_bytes(body, at)
+                answers[slug] = of_bytes(body, at)
                 if old is not None:
                     changed.append(slug)
         self._answers = answers
