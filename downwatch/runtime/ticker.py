@@ -163,6 +163,9 @@ class DetectorTicker:
         self._start: datetime | None = None
         self._reload = True
         self._poisoned: datetime | None = None
+        self._stored: dict[str, dict[str, Any]] = {}
+        """The verdicts this ticker last committed (empty after a restore): a new verdict that differs
+        only in its bucket and update time is restamped in the store, not written again."""
 
     @property
     def services(self) -> list[str]:
@@ -207,6 +210,7 @@ class DetectorTicker:
             if service in detector.index and stored_official.get("indicator") in OFFICIAL_DESCRIPTIONS:
                 official[service] = (stored_official["indicator"], stored_official.get("description"))
         self.detector, self._active, self._statuses, self._official = detector, active, statuses, official
+        self._stored = {}
         if detector.last_bucket is not None:
             self.last_bucket = datetime.fromtimestamp(detector.last_bucket, UTC)
         elif self._start is not None:
@@ -359,7 +363,8 @@ class DetectorTicker:
         for incident in self.detector.active_incidents():
             touched_incidents[incident.id] = incident.to_dict()
         out.incidents = list(touched_incidents.values())
-        out.verdicts = self.verdicts()
+        verdicts = self.verdicts()
+        out.verdicts, out.restamped = restamped(self._stored, verdicts)
         last_bucket = buckets[-1]
         for i in np.flatnonzero(self._active).tolist():
             name = self.detector.services[i]
@@ -367,8 +372,10 @@ class DetectorTicker:
                 out.states[name] = (last_bucket, self.detector.state_bytes(name))
             except Exception as exc:
                 self.health.isolate(name, f"state could not be saved ({one_line(exc)})", last_bucket)
+        self._stored = {}  # unknown until the write commits
         async with self._pool.acquire() as conn:
             await write_tick(conn, out)
+        self._stored = verdicts
         self.last_bucket = last_bucket
 
     def _with_official(self, bucket: datetime,
@@ -385,6 +392,23 @@ class DetectorTicker:
             elif current.official is None:
                 observations[service] = replace(current, official=indicator, official_description=description)
         return observations
+
+
+def restamped(stored: Mapping[str, Mapping[str, Any]], verdicts: dict[str, dict[str, Any]]
+              ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list[str]]]:
+    """(verdicts to write in full, services to restamp by (bucket, updated_at)): a verdict equal to
+    the stored one but for its ``bucket`` and ``updated_at`` (most services, most ticks) is restamped."""
+    full: dict[str, dict[str, Any]] = {}
+    stamps: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for name, body in verdicts.items():
+        old = stored.get(name)
+        bucket, updated_at = body.get("bucket"), body.get("updated_at")
+        if (old is not None and isinstance(bucket, str) and isinstance(updated_at, str)
+                and len(old) == len(body) and {**old, "bucket": bucket, "updated_at": updated_at} == body):
+            stamps[(bucket, updated_at)].append(name)
+        else:
+            full[name] = body
+    return full, dict(stamps)
 
 
 def invalid_reason(obs: BucketObservation) -> str | None:

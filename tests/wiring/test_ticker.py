@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from downwatch.records import Kind, Problem, Signal
 from downwatch.runtime.ticker import DetectorTicker, observations_from_rows
@@ -98,3 +101,50 @@ def test_a_status_page_is_what_it_said_last_in_the_bucket() -> None:
                "reporters": 0}]
     obs = observations_from_rows(T0, counts, [], readings={"bt": latest[("bt", T0)]})["bt"]
     assert obs.official == "major" and obs.official_description == "Partial System Outage"
+
+
+async def test_restamped_verdicts_are_stored_as_written_in_full(fresh_database_url: str,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A verdict that changed only in its bucket and update time is restamped in place; the stored
+    body is then exactly the verdict the ticker built (as a full write would have left it)."""
+    import downwatch.runtime.ticker as ticker_module
+
+    restamps: list[int] = []
+    write_tick = ticker_module.write_tick
+
+    async def recording(conn: Any, out: Any) -> None:
+        restamps.append(sum(len(names) for names in out.restamped.values()))
+        await write_tick(conn, out)
+
+    monkeypatch.setattr(ticker_module, "write_tick", recording)
+    pool = await create_pool(fresh_database_url, min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            await insert_signals(conn, _reports("bt", T0, 3))
+        ticker = DetectorTicker(pool, ["bt", "ee", "sky"], bucket_seconds=10)
+        await ticker.restore(start=T0)
+        for bucket in range(1, 9):
+            assert await ticker.advance(T0 + timedelta(seconds=10 * bucket + 1)) == 1
+            async with pool.acquire() as conn:
+                stored = {row["service"]: (row["body"], row["updated_at"]) for row in
+                          await conn.fetch("SELECT service, body, updated_at FROM verdicts")}
+            built = ticker.verdicts()
+            assert {name: body for name, (body, _) in stored.items()} == built
+            assert {name: at for name, (_, at) in stored.items()} == {
+                name: datetime.fromisoformat(body["updated_at"].replace("Z", "+00:00"))
+                for name, body in built.items()}
+        assert restamps[0] == 0 and sum(restamps) > 0, restamps  # later ticks restamped some
+    finally:
+        await pool.close()
+
+
+def test_restamped_only_when_nothing_but_the_stamps_differ() -> None:
+    from downwatch.runtime.ticker import restamped
+
+    old = {"status": "up", "score": 0.1, "bucket": "b1", "updated_at": "u1"}
+    full, stamps = restamped({"bt": old, "ee": old},
+                             {"bt": {**old, "bucket": "b2", "updated_at": "u2"},
+                              "ee": {**old, "score": 0.2, "bucket": "b2", "updated_at": "u2"},
+                              "sky": {**old, "bucket": "b2", "updated_at": "u2"}})
+    assert stamps == {("b2", "u2"): ["bt"]}
+    assert sorted(full) == ["ee", "sky"]
