@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if args.role != "all":
         if args.no_sources or args.follower:
             raise ConfigError("--no-sources and --follower are for --role all; a role runs one part only")
-        from downwatch.runtime.roles.apps import role_app
+        from downwatch.runtime.roles.apps import collect_less_often, role_app
 
+        collect_less_often()
         app = role_app(settings, args.role, only=args.only)
     else:
         app = build_app(settings, with_sources=not args.no_sources, follower=args.follower)

@@ -6,6 +6,7 @@ connections) with the NATS connection as its report sink and the role's work in 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from aiohttp import web
@@ -23,6 +24,16 @@ from downwatch.runtime.roles.write import writer_context
 from downwatch.runtime.wiring import CleanupContext, compiled_detector
 
 ROLES = ("api", "ingest", "detect", "write")
+GC_THRESHOLDS = (50_000, 20, 100)
+"""A role process's garbage collector thresholds (Python's default: 700, 10, 10). A tick at 33,000
+services makes and keeps a few hundred thousand containers (verdicts, their answers); with the default
+young-generation threshold the collector traversed them again and again, a quarter of a detect
+worker's CPU per tick (0.66-0.82 -> 0.43-0.62 s for 11,000 services here)."""
+
+
+def collect_less_often() -> None:
+    """Set ``GC_THRESHOLDS`` (`serve --role` does, before it builds the app)."""
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def role_app(settings: Settings, role: str, *, only: Sequence[str] = ()) -> web.Application:

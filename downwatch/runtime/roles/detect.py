@@ -231,12 +231,16 @@ class DetectWorker:
                 await self._claim()
 
     async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
-        if self._board_publish is not None:
-            self._board_publish(verdicts, at)
+        """To the ``verdicts`` KV bucket (what the API processes wait for), then to this process's own
+        board."""
         kv = await self._bus.verdicts()
         chunks = encode_chunks(partition, verdicts, at)
-        await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
-        self.state.published_chunks += len(chunks)
+        try:
+            await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
+            self.state.published_chunks += len(chunks)
+        finally:
+            if self._board_publish is not None:
+                self._board_publish(verdicts, at)
 
     def _failed(self, exc: BaseException) -> None:
         text = one_line(exc)

@@ -26,9 +26,10 @@ class PartitionTicker(DetectorTicker):
                  bucket_seconds: int, health: DetectorHealth | None = None) -> None:
         self.partition, self.partitions = partition, partitions
         self.outbox: list[tuple[dict[str, Any], datetime]] = []
+        """Each successful tick's verdicts and time, for the worker to publish (``take_outbox``)."""
         self._verdicts_cache: dict[str, dict[str, Any]] = {}
         self._verdicts_key: tuple[int, Any] | None = None
-        """Each successful tick's verdicts and time, for the worker to publish (``take_outbox``)."""
+        self._mine_cache: tuple[tuple[str, ...], list[str]] | None = None
         super().__init__(pool, self.mine(services), bucket_seconds=bucket_seconds, publish=self._collect,
                          health=health)
 
@@ -44,7 +45,15 @@ class PartitionTicker(DetectorTicker):
         return newest
 
     def mine(self, services: Iterable[str]) -> list[str]:
-        return [s for s in dict.fromkeys(services) if partition_of(s, self.partitions) == self.partition]
+        """The services of this partition, in order (the last answer is kept: each tick asks again
+        with the same 33,000 names)."""
+        given = tuple(services)
+        cached = self._mine_cache
+        if cached is not None and cached[0] == given:
+            return list(cached[1])
+        own = [s for s in dict.fromkeys(given) if partition_of(s, self.partitions) == self.partition]
+        self._mine_cache = (given, own)
+        return list(own)
 
     def set_services(self, services: Iterable[str]) -> bool:
         return super().set_services(self.mine(services))
