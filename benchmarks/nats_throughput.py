@@ -66,6 +66,20 @@ async def drained(dsn: str, nats_url: str) -> tuple[int, int, float]:
         await conn.close()
 
 
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine (the server's own and every backend, ours and any
+    other user's): what storing the reports cost the server, as far as /proc can tell."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
 def nats_pids(url: str) -> list[int]:
     """The local nats-server listening on ``url``'s port (none when NATS runs elsewhere)."""
     port = url.rsplit(":", 1)[-1]
@@ -117,7 +131,7 @@ def main() -> int:
             for role in (writer, *apis):
                 role.wait_ready()
             processes = {"api": [a.process.pid for a in apis], "write": [writer.process.pid],
-                         "nats-server": nats_pids(nats_url)}
+                         "nats-server": nats_pids(nats_url), "postgres": postgres_pids()}
             before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in processes.items()}
             load_before = os.getloadavg()[0]
             started = time.monotonic()
@@ -157,7 +171,9 @@ def main() -> int:
     print(f"  writer drained the stream   {waited:.1f} s after wrk stopped")
     print("  CPU during the run (cores): " + ", ".join(f"{name} {seconds / elapsed:.2f}"
                                                      for name, seconds in used.items())
-          + f"; API CPU per accepted report {1e6 * used['api'] / max(1, accepted):.0f} us")
+          + f"; API CPU per accepted report {1e6 * used['api'] / max(1, accepted):.0f} us, all of the "
+          f"above {1e6 * sum(used.values()) / max(1, accepted):.0f} us (postgres: every postgres process "
+          "on the machine)")
     print(f"  rows in signals:            {rows:,}; units in counts: {counted_units:,}")
     lost, doubled = max(0, counted - rows), max(0, counted_units - rows)
     print(f"  lost (counted 202, no row): {lost}; counted twice (counts > rows): {doubled}; "
