@@ -10,12 +10,13 @@ import orjson
 from downwatch.records import Kind, Problem, Signal
 
 
-def encode_signal(signal: Signal) -> bytes:
+def encode_signal(signal: Signal, evidence: dict[str, Any] | None = None) -> bytes:
+    """The message of ``signal``; ``evidence`` (when given) stands for the signal's own."""
     return orjson.dumps({"service": signal.service, "kind": str(signal.kind), "problem": str(signal.problem),
                          "observed_at": signal.observed_at.isoformat(), "source": signal.source,
                          "external_id": signal.external_id, "weight": signal.weight,
                          "location": signal.location, "author_hash": signal.author_hash,
-                         "evidence": signal.evidence})
+                         "evidence": signal.evidence if evidence is None else evidence})
 
 
 def decode_signal(data: bytes) -> Signal:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
@@ -56,16 +55,16 @@ class SignalPublisher:
             raise _unavailable()
         counted = True
         taken: Taken = []
+        evidence = None
         try:
             claims = claims_of(signal)
             if claims is not None and self._claims is not None:
                 if self._claims.pending:
                     await self._claims.release_pending()
                 counted = await self._claims.decide(claims, signal.external_id, taken)
-                decided = {**claims, "counted": counted}
-                signal = replace(signal, evidence={**signal.evidence, "claims": decided})
+                evidence = {**signal.evidence, "claims": {**claims, "counted": counted}}
             ack = await self._acks.publish(
-                subject_of(signal.service, self._partitions), encode_signal(signal),
+                subject_of(signal.service, self._partitions), encode_signal(signal, evidence),
                 {MSG_ID_HEADER: message_id(signal.source, signal.external_id), EXPECTED_STREAM: STREAM},
                 self._timeout)
         except PublishFailed as exc:
