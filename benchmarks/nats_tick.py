@@ -21,6 +21,7 @@ partition missed a bucket. Targets (issue 14): tick < 1 s end to end, state rebu
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import statistics
 import sys
@@ -34,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from nats_roles import Role, environment, nats_server, throwaway_database  # noqa: E402
+from nats_roles import Role, cpu_seconds, environment, nats_server, throwaway_database  # noqa: E402
+from nats_throughput import nats_pids, postgres_pids  # noqa: E402
 
 from downwatch.catalog import load_catalog  # noqa: E402
 from downwatch.runtime.bus.names import partition_of  # noqa: E402
@@ -48,6 +50,40 @@ def get_json(url: str) -> tuple[int, dict]:  # type: ignore[type-arg]
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())
+
+
+class Poller:
+    """GETs over one kept-alive connection per API process: watching 18 verdicts ten times a second
+    with a new connection each (urllib) cost the APIs (and this process) more CPU than applying a
+    tick, on the same 2 cores the tick is measured on."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, http.client.HTTPConnection] = {}
+
+    def get_json(self, base: str, path: str) -> dict:  # type: ignore[type-arg]
+        for attempt in range(2):
+            connection = self._connections.get(base)
+            if connection is None:
+                host, port = base.removeprefix("http://").split(":")
+                connection = self._connections[base] = http.client.HTTPConnection(host, int(port), timeout=5)
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                return json.loads(response.read())  # type: ignore[no-any-return]
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                del self._connections[base]
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+
+POLLER = Poller()
 
 
 def post_report(api: Role, service: str, agent: str) -> int:
@@ -113,7 +149,7 @@ def measure_bucket(apis: list[Role], samples: list[str], bucket_seconds: int, ti
     waiting = {(api.url, s) for api in apis for s in samples}
     while waiting:
         for url, service in list(waiting):
-            _, body = get_json(f"{url}/v1/services/{service}")
+            body = POLLER.get_json(url, f"/v1/services/{service}")
             if body.get("bucket") is not None and body["bucket"] >= wanted:
                 waiting.discard((url, service))
         time.sleep(POLL_SECONDS)
@@ -155,8 +191,14 @@ def main() -> int:
                   f"(ready and balanced after {time.monotonic() - started:.1f} s)")
             measure_bucket(apis, samples, args.bucket_seconds, args.tick_seconds, "warm")  # first restore
             ticks, reports = [], []
+            groups = {"detect": [w.process.pid for w in workers], "api": [a.process.pid for a in apis],
+                      "write": [roles[0].process.pid], "nats-server": nats_pids(nats_url),
+                      "postgres": postgres_pids()}
             for n in range(args.buckets):
+                before = {name: sum(cpu_seconds(p) for p in pids) for name, pids in groups.items()}
                 tick, report = measure_bucket(apis, samples, args.bucket_seconds, args.tick_seconds, f"b{n}")
+                used = {name: sum(cpu_seconds(p) for p in pids) - before[name]
+                        for name, pids in groups.items()}
                 ticks.append(tick)
                 reports.append(report)
                 scoring = [get_json(f"{w.url}/healthz")[1]["checks"]["detector"].get("last_scoring_seconds")
@@ -164,6 +206,9 @@ def main() -> int:
                 print(f"  bucket {n + 1}: tick end to end {tick:.2f} s; report accepted -> visible on both "
                       f"APIs {report:.2f} s; workers' own scoring+publishing "
                       f"{', '.join(f'{s:.2f}' if s is not None else '-' for s in scoring)} s")
+                print("    CPU seconds from posting the reports to the verdicts seen (a whole bucket, its "
+                      "idle ticks included): " + ", ".join(f"{k} {v:.2f}" for k, v in used.items())
+                      + " (postgres: every postgres process on the machine)")
             print(f"  tick end to end: median {statistics.median(ticks):.2f} s, max {max(ticks):.2f} s "
                   f"(target < 1 s: {'met' if max(ticks) < 1 else 'NOT met'})")
             before = owned(workers)
@@ -185,6 +230,7 @@ def main() -> int:
             print(f"  next bucket after the kill: tick end to end {tick:.2f} s (every partition's sample "
                   "verdict advanced on both APIs)")
         finally:
+            POLLER.close()
             for role in roles:
                 role.stop()
     return 0

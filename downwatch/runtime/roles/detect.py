@@ -210,6 +210,7 @@ class DetectWorker:
         until = min(now - self._grace, watermark)
         started = asyncio.get_running_loop().time()
         done: set[int] = set()
+        boards: list[tuple[dict[str, Any], datetime]] = []
         while todo := sorted(set(self.tickers) - done):
             partition = todo[0]
             done.add(partition)
@@ -221,6 +222,7 @@ class DetectWorker:
                 await ticker.advance(until, now=now)
             newest = ticker.take_outbox()
             if newest is not None:
+                boards.append(newest)
                 try:
                     await self.publish(partition, *newest)
                 except Exception as exc:  # NATS away: stored verdicts, published with the next bucket
@@ -229,18 +231,17 @@ class DetectWorker:
                     self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
             if self.ticks >= STARTUP_TICKS:  # (while starting, shares settle one partition a tick)
                 await self._claim()
+        if self._board_publish is not None:  # this process's own board, once every partition is out
+            for verdicts, at in boards:
+                self._board_publish(verdicts, at)
 
     async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
-        """To the ``verdicts`` KV bucket (what the API processes wait for), then to this process's own
-        board."""
+        """To the ``verdicts`` KV bucket, what the API processes wait for (``tick`` updates this
+        process's own board after the last partition's put)."""
         kv = await self._bus.verdicts()
         chunks = encode_chunks(partition, verdicts, at)
-        try:
-            await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
-            self.state.published_chunks += len(chunks)
-        finally:
-            if self._board_publish is not None:
-                self._board_publish(verdicts, at)
+        await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
+        self.state.published_chunks += len(chunks)
 
     def _failed(self, exc: BaseException) -> None:
         text = one_line(exc)
