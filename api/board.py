@@ -130,12 +130,15 @@ class VerdictBoard:
     def publish(self, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> list[BoardEvent]:
         """Replace the verdicts of the services named in ``verdicts``; others keep theirs."""
         merged = dict(self._verdicts)
+        services = self._services
+        touched = []
         for slug, verdict in verdicts.items():
             if verdict.get("status") not in STATUS_VALUES:
                 raise ValueError(f"verdict for {slug!r} has no valid status: {verdict.get('status')!r}")
-            if slug in self._services:
+            if slug in services:
                 merged[slug] = {**verdict, "service": slug}
-        return self._swap(merged, at, touched=[slug for slug in verdicts if slug in self._services])
+                touched.append(slug)
+        return self._swap(merged, at, touched=touched)
 
     def put_service(self, service: Service, at: datetime) -> None:
         """Add or replace a catalog entry (an admin edit)."""
@@ -148,13 +151,14 @@ class VerdictBoard:
         self._verdicts = verdicts
         changed = self._rebuild(at, touched)
         events = []
+        answers, next_id = self._answers, self._next_event_id
         for slug in changed:
-            old_status = previous.get(slug, {}).get("status")
-            event = BoardEvent(self._next_event_id, slug, old_status != verdicts[slug]["status"],
-                               self._answers[slug].body)
-            self._next_event_id += 1
-            events.append(event)
-            self._events.append(event)
+            old = previous.get(slug)
+            events.append(BoardEvent(next_id, slug, (old or {}).get("status") != verdicts[slug]["status"],
+                                     answers[slug].body))
+            next_id += 1
+        self._next_event_id = next_id
+        self._events.extend(events)
         for subscriber in self._subscribers:
             for event in events:
                 subscriber.offer(event)
