@@ -152,7 +152,7 @@ def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, p
         rate_level = learning * limits.rate_level
         rate_hod = learning * limits.rate_hod
         rate_dow = learning * limits.rate_dow
-    bound = limits.learn_clip_sd * limits.learn_clip_sd * var
+    bound = maximum(limits.learn_clip_sd * limits.learn_clip_sd * var, 1.0)
     if residual * residual > bound and rows[ALARM, i] == 0.0 and rows[SEEN, i] >= limits.hod_after_buckets:
         clip = math.sqrt(bound)
         level_x = mu + (clip if residual > 0.0 else -clip)

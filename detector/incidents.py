@@ -85,7 +85,7 @@ class OpenIncident:
     locations: Counter[str] = field(default_factory=Counter)
     evidence_from: float = math.nan
     """Epoch second of the first bucket whose evidence counts: the onset when the alarm opened inside a
-    CUSUM run (the onset is that run's start), else the detection."""
+    CUSUM run (where that rise began), else the detection."""
 
 
 @dataclass(slots=True)
@@ -107,7 +107,7 @@ class IncidentBook:
         self.open: dict[int, OpenIncident] = {}
         self.closed: list[Incident] = []
         self.pending: dict[int, Evidence] = {}
-        """Evidence of services whose CUSUM run is under way and that have no open incident."""
+        """Evidence of services whose rise is under way (``rising``) and that have no open incident."""
 
     def record(self, state: DetectorState, changed: np.ndarray, alarm_before: np.ndarray) -> list[Incident]:
         """Open or close incidents for the services whose alarm changed; returns the closed ones."""
@@ -137,12 +137,13 @@ class IncidentBook:
         current = self.open.get(i)
         if current is not None:
             Evidence(current.problems, current.locations).add(problems, locations)
-        elif state.cusum[i] > 0:
+        elif rising(state, i):
             self.pending.setdefault(i, Evidence()).add(problems, locations)
 
     def drop_ended_runs(self, state: DetectorState) -> None:
-        """Forget the evidence set aside for services whose CUSUM run has ended."""
-        for i in [i for i in self.pending if not state.cusum[i] > 0]:
+        """Forget the evidence set aside for services whose rise has ended (its CUSUM run, or the
+        windowed excess the onset dates from)."""
+        for i in [i for i in self.pending if not rising(state, i)]:
             del self.pending[i]
 
     def active(self, state: DetectorState) -> list[Incident]:
@@ -163,6 +164,12 @@ class IncidentBook:
             ended_at=(at(state.calm_start[i]) or at(state.last_bucket[i])) if resolved else None,
             problems=shares(current.problems), locations=top_counts(current.locations),
         )
+
+
+def rising(state: DetectorState, i: int) -> bool:
+    """Service ``i`` is in a CUSUM run with its windowed excess above 0: the stretch an alarm's onset
+    (``machine.onset_of``) dates from, whose evidence is set aside until the alarm opens."""
+    return bool(state.cusum[i] > 0 and np.isfinite(state.excess_since[i]))
 
 
 def with_evidence(incident: Incident, problems: Mapping[str, float],

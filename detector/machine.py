@@ -35,6 +35,7 @@ from detector.state import (
     DETECTED,
     DOWN_RUN,
     EXCESS,
+    EXCESS_SINCE,
     FAST_EXP,
     FAST_OBS,
     LAST_BUCKET,
@@ -76,6 +77,10 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
         if has_stale and stale[i]:
             continue
         rows[EXCESS, i] = rows[EXCESS, i] * decay + (observed[i] - expected[i]) * gain
+        if rows[EXCESS, i] <= 0.0:
+            rows[EXCESS_SINCE, i] = np.nan
+        elif not math.isfinite(rows[EXCESS_SINCE, i]):
+            rows[EXCESS_SINCE, i] = bucket
         bursts.record(rows, i, bucket, rows[EXCESS, i], expected[i], before == UP, lim)
         level = cusum.advance(rows, i, bucket, observed[i], expected[i], reporters[i], log_slope[i],
                               log_shrink[i], size[i], cold[i], before > UP)
@@ -91,6 +96,21 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
             candidates[count] = i
             count += 1
     return count
+
+
+@compiled
+def onset_of(rows: np.ndarray, i: int, bucket: float) -> float:
+    """Where the rise an alarm opens on began: the start of the CUSUM run, or later, where the windowed
+    excess last turned positive (a quiet service's CUSUM can stay above 0 for hours on stray reports
+    before the outage, and its run start would date the outage back to the first of them); the bucket
+    itself when neither is known."""
+    onset = bucket
+    run_start, rising = rows[RUN_START, i], rows[EXCESS_SINCE, i]
+    if math.isfinite(run_start):
+        onset = minimum(run_start, onset)
+    if math.isfinite(rising) and rising > onset:
+        onset = minimum(rising, bucket)
+    return onset
 
 
 @compiled
@@ -161,8 +181,7 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     rows[ALARM_AGE, i] = (rows[ALARM_AGE, i] + 1.0) * (1.0 if active else 0.0)
 
     if entering:
-        run_start = rows[RUN_START, i]
-        rows[ONSET, i] = minimum(run_start, bucket) if math.isfinite(run_start) else bucket
+        rows[ONSET, i] = onset_of(rows, i, bucket)
         rows[DETECTED, i] = bucket
         rows[PEAK_COUNT, i] = x
         rows[PEAK_AT, i] = bucket

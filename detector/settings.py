@@ -58,10 +58,11 @@ class DetectorSettings:
     """Share of the prior that is expected from social posts rather than user reports."""
     learn_clip_sd: float = 3.0
     """A bucket moves the baseline by at most this many standard deviations of its count above or below
-    expected, outside an alarm and from the second hour on (a Huber-type robust running mean, as in
-    robust Holt-Winters): a burst in a service's first hours, which are learned from even when
-    surprising, does not become its normal, and a rise too small to be an incident is learned slowly
-    instead of never."""
+    expected (and never less than one report: at a quiet service's expected 0.02 a minute every report
+    is beyond 3 sd, and clipping each would halve its learned rate), outside an alarm and from the
+    second hour on (a Huber-type robust running mean, as in robust Holt-Winters): a burst in a service's
+    first hours, which are learned from even when surprising, does not become its normal, and a rise
+    too small to be an incident is learned slowly instead of never."""
     warmup_days: float = 1.0
     """History needed before a service gets a verdict other than `unknown`."""
     full_confidence_days: float = 7.0

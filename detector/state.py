@@ -24,8 +24,10 @@ from downwatch.errors import InputError
 HOURS, WEEKDAYS = 24, 7
 BURST_LEVELS = 12
 """Sizes of rise whose up-crossings a service counts (``detector.bursts``)."""
-FORMAT_VERSION = 2
-"""2: ``excess`` (the windowed count above expected) and the burst counts added."""
+FORMAT_VERSION = 3
+"""2: ``excess`` (the windowed count above expected) and the burst counts added; 3: ``excess_since``
+added (a version-2 state loads with it unknown)."""
+PREVIOUS_VERSION = 2
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
 
@@ -75,6 +77,9 @@ class DetectorState:
     peak_at: np.ndarray
     severity: np.ndarray
     last_bucket: np.ndarray
+    excess_since: np.ndarray
+    """The bucket from which the windowed excess has been above 0 without a break (NaN: it is not): where
+    the rise an alarm opens on began."""
     rows: np.ndarray = field(init=False, repr=False, compare=False)
     """All of the above as one (``STATE_ROWS``, n) block; the fields are views of it."""
 
@@ -108,7 +113,7 @@ class DetectorState:
             hod_sum=np.full(n, float(HOURS)), dow_sum=np.full(n, float(WEEKDAYS)),
             post_share=np.full(n, settings.post_share),
             run_start=nan.copy(), calm_start=nan.copy(), since=nan.copy(), onset=nan.copy(),
-            detected=nan.copy(), peak_at=nan.copy(), last_bucket=nan.copy(),
+            detected=nan.copy(), peak_at=nan.copy(), last_bucket=nan.copy(), excess_since=nan.copy(),
             status=np.full(n, float(UNKNOWN)),
         )
         return cls(**values)
@@ -126,9 +131,11 @@ class DetectorState:
         if len(blob) < _HEADER.size:
             raise InputError("detector state is truncated")
         magic, version, _ = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or version != FORMAT_VERSION:
+        if magic != _MAGIC or version not in (PREVIOUS_VERSION, FORMAT_VERSION):
             raise InputError(f"detector state has an unknown format (version {version})")
         values = np.frombuffer(blob, dtype="<f8", offset=_HEADER.size)
+        if version == PREVIOUS_VERSION and values.size == STATE_ROWS - 1:
+            values = np.append(values, np.nan)  # excess_since, the last row, unknown
         if values.size != STATE_ROWS:
             raise InputError(f"detector state holds {values.size} numbers, expected {STATE_ROWS}")
         self.rows[:, i] = values
@@ -166,4 +173,5 @@ CALM_START, ALARM_AGE = ROW["calm_start"], ROW["alarm_age"]
 PROBE_RUN, STATUS = ROW["probe_run"], ROW["status"]
 SINCE, ONSET, DETECTED, PEAK_COUNT = ROW["since"], ROW["onset"], ROW["detected"], ROW["peak_count"]
 PEAK_AT, SEVERITY, LAST_BUCKET = ROW["peak_at"], ROW["severity"], ROW["last_bucket"]
+EXCESS_SINCE = ROW["excess_since"]
 """The row of each one-row field (and the first row of ``hod``/``dow``), for the compiled loops."""

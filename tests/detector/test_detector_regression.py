@@ -37,7 +37,7 @@ from detector.replay import replay_arrays
 from detector.settings import DetectorSettings
 from detector.synthetic import SyntheticWorld
 
-STATUS_DIGEST = "a1c261f5b3bc45f4"
+STATUS_DIGEST = "8edb113456fc2560"
 NOT_UP_BUCKETS = {
     "svc0000/degraded": 10,
     "svc0000/down": 15,
@@ -59,8 +59,8 @@ NOT_UP_BUCKETS = {
     "svc0009/unknown": 1440,
     "svc0010/unknown": 1440,
     "svc0011/unknown": 1440,
-    "svc0012/degraded": 69,
-    "svc0012/down": 96,
+    "svc0012/degraded": 74,
+    "svc0012/down": 91,
     "svc0012/unknown": 1440,
     "svc0013/unknown": 1440,
     "svc0014/unknown": 1440,

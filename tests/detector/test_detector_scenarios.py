@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from datetime import timedelta
 
 import numpy as np
@@ -130,6 +131,24 @@ def test_state_round_trips_through_bytes_and_continues_identically() -> None:
         assert [i.to_dict() for i in a.closed] == [i.to_dict() for i in b.closed]
         assert feed.detector.verdict("bt").to_dict() == twin.verdict("bt").to_dict()
         feed.minute += 1
+
+
+def test_a_state_saved_by_the_previous_format_loads_and_continues() -> None:
+    """Version 2 had no ``excess_since`` (the last row): a stored live state from before the upgrade
+    loads with it unknown instead of being refused (which would make every service cold again)."""
+    feed = warmed(days=2)
+    blob = feed.detector.state_bytes("bt")
+    size = int.from_bytes(blob[:4], "little")
+    state, tail = blob[4:4 + size], blob[4 + size:]
+    magic, _, reserved = struct.unpack_from("<4sHH", state)
+    previous = struct.pack("<4sHH", magic, 2, reserved) + state[8:-8]
+    twin = LiveDetector(["bt"])
+    twin.load_state("bt", len(previous).to_bytes(4, "little") + previous + tail)
+    assert np.isnan(twin.state.excess_since[0])
+    assert twin.state.to_bytes(0)[:-8] == state[:-8]
+    obs = {"bt": BucketObservation("bt", feed.now, reports=5.0)}
+    assert twin.update(feed.now, obs, now=feed.now).changed == feed.detector.update(feed.now, obs,
+                                                                                    now=feed.now).changed
 
 
 def test_a_past_outage_does_not_drag_the_baseline_up() -> None:

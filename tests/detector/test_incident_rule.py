@@ -66,6 +66,37 @@ def test_a_history_that_starts_in_the_tail_of_an_earlier_event_does_not_hide_the
     assert series.opened == 1
 
 
+def test_an_outage_starts_where_its_reports_rose_not_where_an_earlier_small_rise_did() -> None:
+    """Two hours of a small rise (too small to be an incident) keep the CUSUM above 0 through 45 quiet
+    minutes; the outage that follows starts where the windowed excess last turned positive, not where
+    the CUSUM run began (hours before, on the stray reports and the small rise)."""
+    series = Series(60, warmup_days=1.0)
+    series.history(30, 0.05)
+    rng = np.random.default_rng(2)
+    for _ in range(120):
+        series.feed(float(rng.poisson(0.4)))
+    for _ in range(45):
+        series.feed(0.0)
+    assert series.detector.state.cusum[0] > 0
+    spike_start = series.at
+    opened = []
+    for _ in range(10):
+        tick = series.detector.update(series.at, {"svc": BucketObservation("svc", series.at, reports=12.0,
+                                                                           reporters=12.0)}, now=series.at)
+        opened += tick.opened
+        series.at += series.width
+    assert len(opened) == 1
+    assert opened[0].started_at == spike_start
+
+
+def test_a_quiet_service_learns_its_true_rate() -> None:
+    """At an expected 0.05 reports a minute a single report is more than 3 standard deviations above
+    expected; winsorising it there taught the level about half the true rate (0.024 for 0.05)."""
+    series = Series(60, warmup_days=1.0)
+    series.history(48, 0.05)
+    assert series.detector.verdict("svc").expected == pytest.approx(0.05, rel=0.35)
+
+
 def test_a_quiet_services_first_reports_are_not_an_outage() -> None:
     series = Series(900)
     assert set(series.history(6.5, 0.05)) <= {"unknown", "up"}
