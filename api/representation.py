@@ -32,9 +32,6 @@ class Representation:
         whole, http = _http_date(changed_at)
         return cls(body, f'"{digest}"', whole, http)
 
-    def same_content(self, body: bytes) -> bool:
-        return self.body == body
-
 
 @functools.lru_cache(maxsize=64)
 def _http_date(changed_at: datetime) -> tuple[datetime, str]:

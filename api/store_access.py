@@ -7,6 +7,8 @@ from aiohttp import web
 
 from api.keys import POOL
 from downwatch.errors import StoreUnavailable
+from downwatch.store.guard import STORE_ERRORS as STORE_ERRORS
+from downwatch.store.guard import STORE_UNAVAILABLE
 
 
 def no_store() -> StoreUnavailable:
@@ -21,12 +23,8 @@ def pool_of(request: web.Request) -> asyncpg.Pool:
     return pool
 
 
-STORE_ERRORS: tuple[type[BaseException], ...] = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
-                                                  asyncpg.InternalClientError)
-"""What a statement raises when the store failed it or could not be reached (``InternalClientError``:
-a connection the server ended while it was idle, see ``downwatch.store.guard.STORE_FAILURES``)."""
-UNAVAILABLE: tuple[type[BaseException], ...] = (StoreUnavailable, *STORE_ERRORS)
-"""The store errors plus an open circuit (``downwatch.store.guard.CircuitOpen``)."""
+UNAVAILABLE = STORE_UNAVAILABLE
+"""What a handler catches around the store (``downwatch.store.guard``): its errors and an open circuit."""
 
 
 def store_failed(exc: BaseException) -> StoreUnavailable:

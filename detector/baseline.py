@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from detector import bursts
 from detector.inputs import BucketArrays
 from detector.jit import compiled, maximum
 from detector.limits import Limits
@@ -139,7 +140,7 @@ def learn_service(rows: np.ndarray, i: int, hour: int, weekday: int, x: float, p
         rate_dispersion = maximum(limits.rate_dispersion, 1.0 / (maximum(since, 0.0) + 1.0)) * learning
         rate_dispersion = rate_dispersion * (1.0 if since >= 0.0 else 0.0)
         rate_level = maximum(limits.rate_level, 1.0 / (seen + 1.0 + limits.prior_buckets))
-        windowed = 1.0 + rows[EXCESS, i] / maximum(mu * limits.excess_window_buckets, MIN_MEAN)
+        windowed = bursts.windowed_ratio(rows[EXCESS, i], mu, limits)
         if windowed < limits.young_fall_ratio and seen < limits.young_fall_buckets:
             rate_level = maximum(rate_level, limits.rate_level_fall)
         rate_level = rate_level * learning

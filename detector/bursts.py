@@ -30,13 +30,20 @@ LEVELS = np.array([2.0 ** (0.5 * (j + 1)) for j in range(BURST_LEVELS)])
 
 
 @compiled
+def windowed_ratio(excess: float, expected: float, limits: Limits) -> float:
+    """R = 1 + D / (mu * window): the last ``excess_window_seconds`` against their expectation (0 when
+    nothing is expected)."""
+    window_expected = expected * limits.excess_window_buckets
+    return 1.0 + excess / window_expected if window_expected > 0.0 else 0.0
+
+
+@compiled
 def record(rows: np.ndarray, i: int, bucket: float, excess: float, expected: float, count: bool,
            limits: Limits) -> None:
     """Note this bucket's windowed ratio (0 when the rise is not incident-sized) and, when ``count`` (no
     alarm was open: an event counts its rise up to the alarm once, not its ups and downs while it
     lasts), count the sizes it rose through since the last bucket."""
-    window_expected = expected * limits.excess_window_buckets
-    ratio = 1.0 + excess / window_expected if window_expected > 0.0 else 0.0
+    ratio = windowed_ratio(excess, expected, limits)
     if excess < limits.incident_excess:
         ratio = 0.0
     previous = rows[BURST_RATIO, i]

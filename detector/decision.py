@@ -86,9 +86,8 @@ def decision(rows: np.ndarray, i: int, bucket: float, e: float, p: float, size: 
     c = minimum(c, maximum(surprise, sustained))
     if in_alarm:
         return THRESHOLD + (1.0 - THRESHOLD) * (1.0 if c == math.inf else c / (1.0 + c))
-    window_expected = e * limits.excess_window_buckets
-    windowed_ratio = 1.0 + rows[EXCESS, i] / window_expected if window_expected > 0.0 else 0.0
-    c = minimum(c, ratio_closeness(windowed_ratio, bursts.ceiling(rows, i, bucket, limits)))
+    windowed = bursts.windowed_ratio(rows[EXCESS, i], e, limits)
+    c = minimum(c, ratio_closeness(windowed, bursts.ceiling(rows, i, bucket, limits)))
     return THRESHOLD * minimum(c, 1.0)
 
 

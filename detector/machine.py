@@ -104,13 +104,9 @@ def onset_of(rows: np.ndarray, i: int, bucket: float) -> float:
     excess last turned positive (a quiet service's CUSUM can stay above 0 for hours on stray reports
     before the outage, and its run start would date the outage back to the first of them); the bucket
     itself when neither is known."""
-    onset = bucket
     run_start, rising = rows[RUN_START, i], rows[EXCESS_SINCE, i]
-    if math.isfinite(run_start):
-        onset = minimum(run_start, onset)
-    if math.isfinite(rising) and rising > onset:
-        onset = minimum(rising, bucket)
-    return onset
+    onset = minimum(run_start, bucket) if math.isfinite(run_start) else bucket
+    return maximum(onset, rising) if math.isfinite(rising) else onset
 
 
 @compiled

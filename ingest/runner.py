@@ -25,10 +25,9 @@ from typing import Protocol
 
 import asyncpg
 
-from downwatch.errors import StoreUnavailable
 from downwatch.records import Observation, Signal
 from downwatch.store.cursors import load_cursor, save_cursor
-from downwatch.store.guard import STORE_FAILURES
+from downwatch.store.guard import STORE_UNAVAILABLE
 from downwatch.store.health import read_health, record_error, record_success
 from downwatch.store.signals import insert_signals
 from ingest.sources.backoff import Backoff
@@ -36,8 +35,6 @@ from ingest.sources.base import Cursor, FetchResult, Source, UpstreamError
 
 log = logging.getLogger(__name__)
 PAUSED_CHECK_SECONDS = 5.0
-STORE_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, StoreUnavailable, *STORE_FAILURES)
-"""The store refused, failed or could not be reached (an open circuit, a connection the server ended)."""
 
 
 Publish = Callable[[Sequence[Signal]], Awaitable[int]]
@@ -145,7 +142,7 @@ class SourceRunner:
     async def _note_failure(self, message: str) -> None:
         try:
             await record_error(self._pool, self.source.name, message)
-        except STORE_ERRORS as exc:
+        except STORE_UNAVAILABLE as exc:
             # The store that just failed may still be failing (circuit open): the runner must live on.
             log.warning("source %s: cannot record health (%s)", self.source.name, exc)
 
@@ -168,7 +165,7 @@ class SourceRunner:
                 log.warning("source %s: %s (%s; retry %d in %.1f s)", self.source.name, exc,
                             type(exc).__name__, attempt, wait)
                 await self._note_failure(f"{type(exc).__name__}: {exc}")
-            except STORE_ERRORS as exc:
+            except STORE_UNAVAILABLE as exc:
                 attempt += 1
                 wait = self._backoff.delay(attempt)
                 log.warning("source %s: store unavailable (%s); retry %d in %.1f s",

@@ -44,6 +44,12 @@ STORE_FAILURES: tuple[type[BaseException], ...] = (
 )
 
 
+STORE_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *STORE_FAILURES)
+"""What a statement raises when the store failed it or could not be reached."""
+STORE_UNAVAILABLE: tuple[type[BaseException], ...] = (StoreUnavailable, *STORE_ERRORS)
+"""The store errors plus an open circuit (``CircuitOpen`` is a ``StoreUnavailable``)."""
+
+
 def is_store_failure(exc: BaseException) -> bool:
     return isinstance(exc, STORE_FAILURES) and not isinstance(exc, CircuitOpen)
 

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient
 
 from api.keys import BOARD
 from api.routes.dashboard import ASSETS
+from tests.api.raw_http import exchange
 from tests.api.test_malformed import assert_no_traceback
 
 PAGES = ("/", "/incidents", "/s/bt", "/embed/bt", "/s/no-such", "/embed/no-such")
@@ -30,30 +31,6 @@ DATA = ("/dashboard/data/now", "/dashboard/data/services/bt", "/dashboard/data/h
 METHODS = ("POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE", "CONNECT", "FOO", "get", "M-SEARCH",
            "PROPFIND")
 SEED = 20261204
-
-
-async def exchange(client: TestClient[Any, Any], raw: bytes, *, head: bool = False
-                   ) -> tuple[int, dict[str, str], bytes]:
-    """Send ``raw``, read one answer (the connection is closed after it): status, headers, body."""
-    assert client.port is not None
-    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-    try:
-        writer.write(raw)
-        await writer.drain()
-        top = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        status_line, *lines = top.decode("latin-1").split("\r\n")
-        headers = {name.strip().lower(): value.strip()
-                   for name, _, value in (line.partition(":") for line in lines if line)}
-        status = int(status_line.split()[1])
-        if head or status in (204, 304):
-            return status, headers, b""
-        if "content-length" in headers:
-            body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), 10)
-        else:
-            body = await asyncio.wait_for(reader.read(), 10)
-        return status, headers, body
-    finally:
-        writer.close()
 
 
 def raw_request(target: bytes, method: bytes = b"GET", headers: tuple[bytes, ...] = (),

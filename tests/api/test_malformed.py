@@ -13,26 +13,10 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.api.conftest import ADMIN_TOKEN
+from tests.api.raw_http import exchange
 
 REPORT = b'{"service": "bt", "problem": "login"}'
 CORRUPT = b"\x1f\x8b\x08\x00not-really-gzip-at-all"
-
-
-async def exchange(client: TestClient[Any, Any], raw: bytes) -> tuple[int, dict[str, str], bytes]:
-    """Send ``raw`` bytes, read one answer: (status, lower-cased headers, body)."""
-    assert client.port is not None
-    reader, writer = await asyncio.open_connection("127.0.0.1", client.port)
-    try:
-        writer.write(raw)
-        await writer.drain()
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = {name.strip().lower(): value.strip()
-                   for name, _, value in (line.partition(":") for line in lines if line)}
-        body = await asyncio.wait_for(reader.readexactly(int(headers.get("content-length", "0"))), 10)
-        return int(status_line.split()[1]), headers, body
-    finally:
-        writer.close()
 
 
 def request(method: str, path: str, body: bytes = b"", **headers: str) -> bytes:
