@@ -4,8 +4,10 @@ Real public volume (posts about a brand, a sport, a company in the news) jumps s
 days without anything being down. The detector keeps, per service, how often the windowed ratio
 R = 1 + D / (mu * window) (``D`` the windowed excess of ``detector.machine``: observed over the last
 15 minutes against expected) rose through each of the sizes ``LEVELS`` (sqrt 2 apart, 1.41x to 64x)
-while the rise was also large in absolute terms (D >= ``incident_excess``): a count of up-crossings per
-level, decaying with half-life ``burst_memory_days`` (kept lazily: decayed when read or added to).
+while the rise was also large in absolute terms (D >= ``incident_excess``) and carried by its reporters
+(a few clients' flood is not the public's burstiness, and must not raise the bar for a later outage):
+a count of up-crossings per level, decaying with half-life ``burst_memory_days`` (kept lazily: decayed
+when read or added to).
 Only rises outside an alarm are counted, so an event counts once, up to the bucket that opens its alarm.
 
 A size that such rises reached at least ``burst_normal_per_month`` times a month (decayed count >= that
@@ -41,8 +43,9 @@ def windowed_ratio(excess: float, expected: float, limits: Limits) -> float:
 def record(rows: np.ndarray, i: int, bucket: float, excess: float, expected: float, count: bool,
            limits: Limits) -> None:
     """Note this bucket's windowed ratio (0 when the rise is not incident-sized) and, when ``count`` (no
-    alarm was open: an event counts its rise up to the alarm once, not its ups and downs while it
-    lasts), count the sizes it rose through since the last bucket."""
+    alarm was open, so an event counts its rise up to the alarm once, not its ups and downs while it
+    lasts; and its reporters carried the bucket's rise), count the sizes it rose through since the last
+    bucket."""
     ratio = windowed_ratio(excess, expected, limits)
     if excess < limits.incident_excess:
         ratio = 0.0

@@ -81,7 +81,8 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
             rows[EXCESS_SINCE, i] = np.nan
         elif not math.isfinite(rows[EXCESS_SINCE, i]):
             rows[EXCESS_SINCE, i] = bucket
-        bursts.record(rows, i, bucket, rows[EXCESS, i], expected[i], before == UP, lim)
+        crowd = reporters[i] - expected[i] >= lim.min_reporter_share * (observed[i] - expected[i])
+        bursts.record(rows, i, bucket, rows[EXCESS, i], expected[i], before == UP and crowd, lim)
         level = cusum.advance(rows, i, bucket, observed[i], expected[i], reporters[i], log_slope[i],
                               log_shrink[i], size[i], cold[i], before > UP)
         if has_probes:

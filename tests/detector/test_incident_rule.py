@@ -176,3 +176,21 @@ def test_one_outage_does_not_make_the_next_one_normal() -> None:
             series.feed(100.0, reporters=100.0)
         assert series.opened == before + 1
         series.history(72, 20.0, seed=series.opened)
+
+
+def test_daily_floods_from_a_few_clients_do_not_make_a_real_rise_normal() -> None:
+    """A rise counts towards the service's burstiness only when its reporters carry it: three clients
+    adding 60 reports for half an hour every day (never an incident) leave a genuine rise of the same
+    size an incident."""
+    series = Series(300, warmup_days=1.0)
+    series.history(26, 20.0)
+    rng = np.random.default_rng(5)
+    for _ in range(10):
+        for k in range(24 * 12):
+            normal = float(rng.poisson(20.0))
+            flood = 60.0 if k < 6 else 0.0
+            series.feed(normal + flood, reporters=normal + (3.0 if flood else 0.0))
+    assert series.opened == 0
+    statuses = [series.feed(80.0, reporters=80.0) for _ in range(6)]
+    assert "degraded" in statuses or "down" in statuses
+    assert series.opened == 1
