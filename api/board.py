@@ -3,7 +3,9 @@
 Public GETs read only this board. The detector (through ``downwatch.runtime``) calls
 ``publish(verdicts, at)`` once per tick; the board swaps in the new verdicts, re-serialises what
 changed, bumps its version (which invalidates every derived answer) and queues one event per
-changed verdict for the server-sent-events stream.
+changed verdict for the server-sent-events stream. A detector that sends only the verdicts whose
+content changed calls ``restamp(services, bucket, updated_at, at)`` for the rest: their ``bucket`` and
+``updated_at`` move on without re-serialising them; an answer is made again when it is next asked for.
 """
 
 from __future__ import annotations
@@ -24,6 +26,15 @@ from downwatch.records import Service, Status
 DERIVED_CACHE_LIMIT = 4096
 SUBSCRIBER_QUEUE_LIMIT = 1024
 STATUS_VALUES = frozenset(status.value for status in Status)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A newer ``bucket`` and ``updated_at`` for verdicts whose content did not change, given at ``at``."""
+
+    bucket: str
+    updated_at: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,10 @@ class VerdictBoard:
         self._services: dict[str, Service] = {s.slug: s for s in services}
         self._verdicts: dict[str, dict[str, Any]] = {}
         self._answers: dict[str, Representation] = {}
+        self._stamps: dict[str, Stamp] = {}
+        """Per service, the newest stamp given by ``restamp`` (when newer than its verdict's own)."""
+        self._answer_stamps: dict[str, Stamp | None] = {}
+        """The stamp each of ``_answers`` was made with."""
         self._derived: dict[Any, Representation] = {}
         self._events: deque[BoardEvent] = deque(maxlen=history)
         self._subscribers: set[Subscription] = set()
@@ -104,10 +119,25 @@ class VerdictBoard:
         return self._services.get(slug)
 
     def verdict(self, slug: str) -> dict[str, Any]:
-        return self._verdicts[slug]
+        verdict = self._verdicts[slug]
+        stamp = self._stamps.get(slug)
+        if stamp is None or not _newer(stamp, verdict):
+            return verdict
+        return {**verdict, "bucket": stamp.bucket, "updated_at": stamp.updated_at}
 
     def verdict_answer(self, slug: str) -> Representation | None:
-        return self._answers.get(slug)
+        answer = self._answers.get(slug)
+        if answer is None:
+            return None
+        stamp = self._stamps.get(slug)
+        if (stamp is not None and self._answer_stamps.get(slug) is not stamp
+                and _newer(stamp, self._verdicts[slug])):
+            answer = self._answers[slug] = Representation.of_bytes(self._body(slug), stamp.at)
+            self._answer_stamps[slug] = stamp
+        return answer
+
+    def _body(self, slug: str) -> bytes:
+        return orjson.dumps({**self.verdict(slug), "name": self._services[slug].name}, option=JSON_OPTIONS)
 
     def derived(self, key: Any, build: Callable[[], tuple[Any, datetime]]) -> Representation:
         """An answer computed from the board (or the store) once per board version."""
@@ -139,6 +169,19 @@ class VerdictBoard:
                 merged[slug] = {**verdict, "service": slug}
                 touched.append(slug)
         return self._swap(merged, at, touched=touched)
+
+    def restamp(self, slugs: Iterable[str], bucket: str, updated_at: str, at: datetime) -> None:
+        """The verdicts of ``slugs`` (those the board holds) are as of ``bucket`` and ``updated_at``
+        where that is newer than their own: no event (their content did not change), a new version."""
+        stamp = Stamp(bucket, updated_at, at)
+        stamps, verdicts = self._stamps, self._verdicts
+        for slug in slugs:
+            if slug in verdicts:
+                stamps[slug] = stamp
+        self._derived = {}
+        self.version += 1
+        self.published_at = at
+        self.next_tick_due = time.monotonic() + self.tick_seconds
 
     def put_service(self, service: Service, at: datetime) -> None:
         """Add or replace a catalog entry (an admin edit)."""
@@ -177,13 +220,12 @@ class VerdictBoard:
         else:
             answers = dict(self._answers)
             todo = touched
-        services, verdicts, previous = self._services, self._verdicts, self._answers
-        dumps, of_bytes = orjson.dumps, Representation.of_bytes
+        verdicts, previous, stamps = self._verdicts, self._answers, self._answer_stamps
+        of_bytes, body_of = Representation.of_bytes, self._body
         for slug in todo:
-            verdict = verdicts.get(slug)
-            if verdict is None:
-                verdict = verdicts[slug] = unknown_verdict(slug, NO_VERDICT_YET)
-            body = dumps({**verdict, "name": services[slug].name}, option=JSON_OPTIONS)
+            if slug not in verdicts:
+                verdicts[slug] = unknown_verdict(slug, NO_VERDICT_YET)
+            body = body_of(slug)
             old = previous.get(slug)
             if old is not None and old.body == body:
                 answers[slug] = old
@@ -191,6 +233,7 @@ class VerdictBoard:
                 answers[slug] = of_bytes(body, at)
                 if old is not None:
                     changed.append(slug)
+            stamps[slug] = self._stamps.get(slug)
         self._answers = answers
         self._derived = {}
         self.version += 1
@@ -226,3 +269,9 @@ class VerdictBoard:
         if not self._events or event_id < self._events[0].id - 1:
             return None
         return [event for event in self._events if event.id > event_id]
+
+
+def _newer(stamp: Stamp, verdict: Mapping[str, Any]) -> bool:
+    """Whether ``stamp`` is newer than the verdict's own (ISO times in UTC in one format order as strings)."""
+    own = verdict.get("bucket")
+    return not isinstance(own, str) or stamp.bucket > own

@@ -21,11 +21,11 @@ import numpy as np
 
 from detector.codes import STATUS_BY_CODE
 from detector.engine import Engine, StepOutput
-from detector.incidents import Evidence, Incident, IncidentBook, OpenIncident, at
+from detector.incidents import Evidence, Incident, IncidentBook, OpenIncident, at, iso
 from detector.inputs import BucketArrays, BucketObservation
 from detector.settings import DetectorSettings
 from detector.state import DetectorState
-from detector.verdict import Verdict, VerdictInputs, build_verdict
+from detector.verdict import Verdict, VerdictInputs, build_verdict, quiet_key
 from downwatch.errors import InputError
 
 
@@ -123,6 +123,34 @@ class LiveDetector:
             score=float(out.score[i]), confidence=float(out.confidence[i]), status_code=int(out.status[i]),
             bucket=bucket, updated_at=self.updated_at, observation=self.observations.get(service),
             incident_id=None if incident is None else incident.id), self.state, self.settings)
+
+    def stamp(self) -> tuple[str | None, str | None]:
+        """The ``bucket`` and ``updated_at`` of every verdict of the last scored bucket."""
+        if self.last_bucket is None:
+            raise InputError("no bucket has been scored yet")
+        return iso(at(self.last_bucket)), iso(self.updated_at)
+
+    def quiet_keys(self) -> list[tuple[Any, ...] | None]:
+        """Per service (in order), ``verdict.quiet_key`` of its current verdict, or None for a service
+        with an observation in the last bucket (its verdict is read from it)."""
+        out = self.last
+        if out is None or out.confidence is None:
+            raise InputError("no bucket has been scored yet")
+        settings, state, observations = self.settings, self.state, self.observations
+        incidents = self.book.open
+        keys: list[tuple[Any, ...] | None] = []
+        columns = zip(self.services, out.status.tolist(), state.since.tolist(), out.confidence.tolist(),
+                      out.observed.tolist(), out.expected.tolist(), out.score.tolist(),
+                      state.post_share.tolist(), state.seen.tolist(), strict=True)
+        for i, (service, status, since, confidence, observed, expected, score, share, seen) in enumerate(
+                columns):
+            if service in observations:
+                keys.append(None)
+                continue
+            incident = incidents.get(i)
+            keys.append(quiet_key(int(status), since, confidence, observed, expected, score, share, seen,
+                                  None if incident is None else incident.id, settings))
+        return keys
 
     def timeline_row(self, service: str) -> TimelineRow:
         if self.last is None or self.last_bucket is None:

@@ -98,6 +98,27 @@ def build_verdict(v: VerdictInputs, state: DetectorState, settings: DetectorSett
                    official=official, incident_id=v.incident_id, explanation=explanation, reason=reason)
 
 
+def quiet_key(status_code: int, since: float, confidence: float, observed: float, expected: float,
+              score: float, post_share: float, seen: float, incident_id: int | None,
+              settings: DetectorSettings) -> tuple[Any, ...]:
+    """What the verdict of a service without an observation is made of, but for its bucket and update
+    time, each value as the verdict shows it: two buckets with equal keys (and no observation for the
+    service when either verdict was built) give equal verdicts but for those two stamps.
+
+    Mirrors ``build_verdict`` with ``observation=None`` (``_sources``, ``_official``, ``explain``,
+    ``_unknown_reason``); ``tests/detector/test_quiet_key.py`` holds the two together.
+    """
+    ratio = observed / expected if expected > 0 else 0.0
+    status = STATUS_BY_CODE[status_code]
+    shown_ratio = f"{observed / expected:.1f}" if expected > 0 else "inf"
+    hours = f"{seen * settings.bucket_seconds / 3600:.1f}" if status is Status.UNKNOWN else None
+    return (status_code, since if since == since else None, incident_id, round(confidence, 4),
+            round(observed, 3), round(expected, 3), round(ratio, 2), round(score, 6),
+            score >= settings.score_degraded, round(max(expected * (1.0 - post_share), 1e-6), 3),
+            round(max(expected * post_share, 1e-6), 3), amount(observed), f"{expected:.1f}", shown_ratio,
+            hours)
+
+
 def _sources(obs: BucketObservation | None, expected: float, post_share: float,
              r: float) -> dict[str, dict[str, float]]:
     """Observed, expected and score per kind of evidence: each crowd source has its share of the baseline

@@ -23,6 +23,7 @@ from detector.inputs import SOURCE_KINDS, BucketObservation
 from detector.live import LiveDetector
 from detector.settings import DetectorSettings
 from detector.verdict import STATUS_BY_CODE
+from detector.verdict_book import VerdictBook
 from downwatch.records import OFFICIAL_LEVELS, Kind
 from downwatch.runtime.supervision import DetectorHealth, one_line
 from downwatch.store.detector_output import (
@@ -163,9 +164,11 @@ class DetectorTicker:
         self._start: datetime | None = None
         self._reload = True
         self._poisoned: datetime | None = None
-        self._stored: dict[str, dict[str, Any]] = {}
-        """The verdicts this ticker last committed (empty after a restore): a new verdict that differs
-        only in its bucket and update time is restamped in the store, not written again."""
+        self.book = VerdictBook()
+        """The current verdicts, each rebuilt only when its content can have changed (empty after a
+        restore, so the first tick writes them all in full; later ones restamp the rest in the store)."""
+        self.unpublished: set[str] = set()
+        """Services whose verdict content changed since the verdicts were last taken to be published."""
 
     @property
     def services(self) -> list[str]:
@@ -210,7 +213,7 @@ class DetectorTicker:
             if service in detector.index and stored_official.get("indicator") in OFFICIAL_DESCRIPTIONS:
                 official[service] = (stored_official["indicator"], stored_official.get("description"))
         self.detector, self._active, self._statuses, self._official = detector, active, statuses, official
-        self._stored = {}
+        self.book.clear()
         if detector.last_bucket is not None:
             self.last_bucket = datetime.fromtimestamp(detector.last_bucket, UTC)
         elif self._start is not None:
@@ -283,22 +286,24 @@ class DetectorTicker:
             self.health.failed(now, exc)
             raise
         self.health.succeeded(now, self.last_bucket)
-        if due and self._publish is not None:
-            self._publish(self.verdicts(), due[-1] + self._bucket)
+        if due:
+            self._scored(due[-1] + self._bucket)
         return len(due)
+
+    def _scored(self, at: datetime) -> None:
+        """After a call that scored buckets (the last one ending at ``at``): hand the verdicts on."""
+        if self._publish is not None:
+            self._publish(self.verdicts(), at)
 
     def verdicts(self) -> dict[str, dict[str, Any]]:
         """Every scored service's verdict; one that cannot be built is left out (and reported)."""
-        out: dict[str, dict[str, Any]] = {}
         if self.detector.last is None:
-            return out
-        for service in self.detector.services:
-            try:
-                out[service] = self.detector.verdict(service).to_dict()
-            except Exception as exc:
-                self.health.isolate(service, f"verdict could not be built ({one_line(exc)})",
-                                    self.last_bucket or datetime.now(UTC))
-        return out
+            return {}
+        return self.book.stamped(self.detector.stamp())
+
+    def _unbuildable(self, service: str, exc: Exception) -> None:
+        self.health.isolate(service, f"verdict could not be built ({one_line(exc)})",
+                            self.last_bucket or datetime.now(UTC))
 
     def _accepted(self, bucket: datetime,
                   observations: dict[str, BucketObservation]) -> dict[str, BucketObservation]:
@@ -363,8 +368,12 @@ class DetectorTicker:
         for incident in self.detector.active_incidents():
             touched_incidents[incident.id] = incident.to_dict()
         out.incidents = list(touched_incidents.values())
-        verdicts = self.verdicts()
-        out.verdicts, out.restamped = restamped(self._stored, verdicts)
+        changed = self.book.refresh(self.detector, self._unbuildable)
+        out.verdicts = {name: self.book.bodies[name] for name in changed}  # built now: stamped as of now
+        stamp, updated_at = self.detector.stamp()
+        quiet = sorted(set(self.book.bodies) - changed)
+        if quiet and stamp is not None and updated_at is not None:
+            out.restamped = {(stamp, updated_at): quiet}
         last_bucket = buckets[-1]
         for i in np.flatnonzero(self._active).tolist():
             name = self.detector.services[i]
@@ -372,10 +381,9 @@ class DetectorTicker:
                 out.states[name] = (last_bucket, self.detector.state_bytes(name))
             except Exception as exc:
                 self.health.isolate(name, f"state could not be saved ({one_line(exc)})", last_bucket)
-        self._stored = {}  # unknown until the write commits
-        async with self._pool.acquire() as conn:
+        async with self._pool.acquire() as conn:  # (on failure, the restore rebuilds the book)
             await write_tick(conn, out)
-        self._stored = verdicts
+        self.unpublished |= changed
         self.last_bucket = last_bucket
 
     def _with_official(self, bucket: datetime,
@@ -392,23 +400,6 @@ class DetectorTicker:
             elif current.official is None:
                 observations[service] = replace(current, official=indicator, official_description=description)
         return observations
-
-
-def restamped(stored: Mapping[str, Mapping[str, Any]], verdicts: dict[str, dict[str, Any]]
-              ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], list[str]]]:
-    """(verdicts to write in full, services to restamp by (bucket, updated_at)): a verdict equal to
-    the stored one but for its ``bucket`` and ``updated_at`` (most services, most ticks) is restamped."""
-    full: dict[str, dict[str, Any]] = {}
-    stamps: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for name, body in verdicts.items():
-        old = stored.get(name)
-        bucket, updated_at = body.get("bucket"), body.get("updated_at")
-        if (old is not None and isinstance(bucket, str) and isinstance(updated_at, str)
-                and len(old) == len(body) and {**old, "bucket": bucket, "updated_at": updated_at} == body):
-            stamps[(bucket, updated_at)].append(name)
-        else:
-            full[name] = body
-    return full, dict(stamps)
 
 
 def invalid_reason(obs: BucketObservation) -> str | None:

@@ -15,7 +15,7 @@ from downwatch.config import Settings
 from downwatch.runtime.bus.connection import connect as connect_bus
 from downwatch.runtime.bus.names import partition_of
 from downwatch.runtime.roles.apps import role_app
-from downwatch.runtime.roles.verdict_chunks import decode_chunk
+from downwatch.runtime.roles.verdict_chunks import chunk_key, decode_chunk, decode_stamp, stamp_key
 from downwatch.store.detector_lock import LOCK_NAMESPACE
 from tests.nats.conftest import reporter
 from tests.nats.processes import RoleProcess, role_environment, wait_until
@@ -89,9 +89,10 @@ async def test_kill_9_of_a_detector_worker_is_replaced_without_gap_or_double_cou
             try:
                 kv = await bus.verdicts()
                 for partition in (0, 1):
-                    verdicts, at = decode_chunk((await kv.get(f"p{partition}.c0")).value or b"")
-                    assert at > killed_at, f"partition {partition}'s verdicts not published after the kill"
-                    assert SERVICES[partition] in verdicts
+                    chunk = decode_chunk((await kv.get(chunk_key(partition, 0))).value or b"")
+                    stamp = decode_stamp((await kv.get(stamp_key(partition))).value or b"")
+                    assert stamp.at > killed_at, f"partition {partition} not stamped after the kill"
+                    assert SERVICES[partition] in chunk.verdicts
             finally:
                 await bus.close()
             assert await conn.fetchval(HELD, LOCK_NAMESPACE) == 2

@@ -136,15 +136,3 @@ async def test_restamped_verdicts_are_stored_as_written_in_full(fresh_database_u
         assert restamps[0] == 0 and sum(restamps) > 0, restamps  # later ticks restamped some
     finally:
         await pool.close()
-
-
-def test_restamped_only_when_nothing_but_the_stamps_differ() -> None:
-    from downwatch.runtime.ticker import restamped
-
-    old = {"status": "up", "score": 0.1, "bucket": "b1", "updated_at": "u1"}
-    full, stamps = restamped({"bt": old, "ee": old},
-                             {"bt": {**old, "bucket": "b2", "updated_at": "u2"},
-                              "ee": {**old, "score": 0.2, "bucket": "b2", "updated_at": "u2"},
-                              "sky": {**old, "bucket": "b2", "updated_at": "u2"}})
-    assert stamps == {("b2", "u2"): ["bt"]}
-    assert sorted(full) == ["ee", "sky"]

@@ -10,7 +10,8 @@ were not durably scored — none lost, none counted twice.
 
 A bucket is scored only once the write role has stored everything published before it closed (the
 writer's durable consumer has nothing pending): the detector never scores a half-written bucket.
-Each tick's verdicts go to the ``verdicts`` KV bucket, which every API process watches.
+Each tick's verdicts go to the ``verdicts`` KV bucket, which every API process watches: the chunks
+holding a verdict whose content changed, then the partition's stamp (``verdict_chunks``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import contextlib
 import logging
 import math
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ import asyncpg
 from aiohttp import web
 from nats.js.errors import NotFoundError
 
+from api.board import VerdictBoard
 from api.keys import BOARD, CATALOG, HEALTH_CHECKS, METRICS, POOL, SETTINGS
 from api.metrics import Gauge
 from downwatch.clock import Clock, WallClock
@@ -36,8 +38,8 @@ from downwatch.config import Settings
 from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import STREAM, WRITER_DURABLE
 from downwatch.runtime.liveness import WatchedSource, alive_kinds, watched
-from downwatch.runtime.roles.partition_ticker import PartitionTicker
-from downwatch.runtime.roles.verdict_chunks import encode_chunks
+from downwatch.runtime.roles.partition_ticker import PartitionTicker, VerdictUpdate
+from downwatch.runtime.roles.verdict_chunks import Stamp, encode_chunks, encode_stamp, layout, stamp_key
 from downwatch.runtime.supervision import DetectorHealth, one_line
 from downwatch.runtime.wiring import CleanupContext, task_context
 from downwatch.store.detector_lock import (
@@ -82,7 +84,7 @@ class DetectState:
 
 class DetectWorker:
     def __init__(self, settings: Settings, pool: asyncpg.Pool, bus: Bus, services: list[str], *,
-                 clock: Clock | None = None, board_publish: Any = None,
+                 clock: Clock | None = None, board: VerdictBoard | None = None,
                  sources: Sequence[WatchedSource] = ()) -> None:
         self._settings = settings
         self._sources = list(sources)
@@ -90,7 +92,9 @@ class DetectWorker:
         self._bus = bus
         self._catalog_services = services
         self._clock = clock or WallClock()
-        self._board_publish = board_publish
+        self._board = board
+        self._layouts: dict[int, list[str]] = {}
+        """Each partition's chunk layout as last published (a new one puts every chunk again)."""
         self._lock_conn: asyncpg.Connection | None = None
         self.tickers: dict[int, PartitionTicker] = {}
         self.state = DetectState()
@@ -210,7 +214,7 @@ class DetectWorker:
         until = min(now - self._grace, watermark)
         started = asyncio.get_running_loop().time()
         done: set[int] = set()
-        boards: list[tuple[dict[str, Any], datetime]] = []
+        updates: list[VerdictUpdate] = []
         while todo := sorted(set(self.tickers) - done):
             partition = todo[0]
             done.add(partition)
@@ -220,27 +224,36 @@ class DetectWorker:
                 ticker.alive = alive
             with contextlib.suppress(Exception):  # recorded (and logged once) in the ticker's health
                 await ticker.advance(until, now=now)
-            newest = ticker.take_outbox()
-            if newest is not None:
-                boards.append(newest)
+            update = ticker.take_outbox()
+            if update is not None:
+                updates.append(update)
                 try:
-                    await self.publish(partition, *newest)
+                    await self.publish(partition, update)
                 except Exception as exc:  # NATS away: stored verdicts, published with the next bucket
+                    self._layouts.pop(partition, None)
+                    ticker.give_back(update)
                     self._failed(exc)
                 else:
                     self.state.last_scoring_seconds = asyncio.get_running_loop().time() - started
             if self.ticks >= STARTUP_TICKS:  # (while starting, shares settle one partition a tick)
                 await self._claim()
-        if self._board_publish is not None:  # this process's own board, once every partition is out
-            for verdicts, at in boards:
-                self._board_publish(verdicts, at)
+        if self._board is not None:  # this process's own board, once every partition is out
+            for update in updates:
+                self._board.publish(update.changed, update.at)
+                self._board.restamp(update.bodies, update.bucket, update.updated_at, update.at)
 
-    async def publish(self, partition: int, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
-        """To the ``verdicts`` KV bucket, what the API processes wait for (``tick`` updates this
-        process's own board after the last partition's put)."""
+    async def publish(self, partition: int, update: VerdictUpdate) -> None:
+        """To the ``verdicts`` KV bucket, what the API processes wait for: the chunks holding a changed
+        verdict (every chunk when the partition's names changed), then the partition's stamp once they
+        are stored (``tick`` updates this process's own board after the last partition's put)."""
         kv = await self._bus.verdicts()
-        chunks = encode_chunks(partition, verdicts, at)
+        names = layout(update.bodies)
+        same_layout = self._layouts.get(partition) == names
+        chunks = encode_chunks(partition, update.bodies, update.at, update.changed if same_layout else None)
         await asyncio.gather(*(kv.put(key, value) for key, value in chunks))
+        self._layouts[partition] = names
+        await kv.put(stamp_key(partition), encode_stamp(Stamp(partition, update.bucket, update.updated_at,
+                                                              update.at)))
         self.state.published_chunks += len(chunks)
 
     def _failed(self, exc: BaseException) -> None:
@@ -284,7 +297,7 @@ def detect_context() -> CleanupContext:
         catalog = app[CATALOG]
         sources = watched(build_sources(settings, catalog)) if settings.sources else []
         worker = DetectWorker(settings, app[POOL], app[BUS], list(catalog.slugs),
-                              board_publish=app[BOARD].publish, sources=sources)
+                              board=app[BOARD], sources=sources)
         app[HEALTH_CHECKS].add("detector", worker.check)
         app[METRICS].add_gauge(Gauge("downwatch_detect", "The detect role: partitions owned, takeovers, "
                                      "partitions lost, verdict chunks published.", ("counter",),

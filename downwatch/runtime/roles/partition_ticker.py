@@ -9,6 +9,7 @@ incident ids from the partition's own range.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,28 +22,49 @@ from downwatch.runtime.ticker import DetectorTicker
 from downwatch.store.detector_lock import next_incident_id_in
 
 
+@dataclass(frozen=True, slots=True)
+class VerdictUpdate:
+    """What a partition's verdicts became since they were last taken: the verdicts whose content
+    changed, in full, and the stamp every other one of ``bodies`` now carries."""
+
+    changed: dict[str, dict[str, Any]]
+    bodies: Mapping[str, Mapping[str, Any]]
+    """Every current verdict, as built (a quiet one keeps the stamps of the bucket it was built in)."""
+    bucket: str
+    updated_at: str
+    at: datetime
+
+
 class PartitionTicker(DetectorTicker):
     def __init__(self, pool: asyncpg.Pool, partition: int, partitions: int, services: Iterable[str], *,
                  bucket_seconds: int, health: DetectorHealth | None = None) -> None:
         self.partition, self.partitions = partition, partitions
-        self.outbox: list[tuple[dict[str, Any], datetime]] = []
-        """Each successful tick's verdicts and time, for the worker to publish (``take_outbox``)."""
-        self._verdicts_cache: dict[str, dict[str, Any]] = {}
-        self._verdicts_key: tuple[int, Any] | None = None
+        self._scored_at: datetime | None = None
+        """When the last scored bucket ended, until the worker takes the update (``take_outbox``)."""
         self._mine_cache: tuple[tuple[str, ...], list[str]] | None = None
-        super().__init__(pool, self.mine(services), bucket_seconds=bucket_seconds, publish=self._collect,
-                         health=health)
+        super().__init__(pool, self.mine(services), bucket_seconds=bucket_seconds, health=health)
 
-    def _collect(self, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> None:
-        self.outbox.append((dict(verdicts), at))
+    def _scored(self, at: datetime) -> None:
+        self._scored_at = at
 
-    def take_outbox(self) -> tuple[dict[str, Any], datetime] | None:
-        """The newest verdicts not yet taken (older ones are superseded by it)."""
-        if not self.outbox:
+    def take_outbox(self) -> VerdictUpdate | None:
+        """The verdicts changed since the last update taken, and the newest stamp (None when no
+        bucket was scored since). A worker that fails to publish it gives it back (``give_back``)."""
+        at, self._scored_at = self._scored_at, None
+        if at is None or self.detector.last is None:
             return None
-        newest = self.outbox[-1]
-        self.outbox.clear()
-        return newest
+        bucket, updated_at = self.detector.stamp()
+        assert bucket is not None and updated_at is not None
+        bodies = self.book.bodies
+        changed = {name: bodies[name] for name in self.unpublished if name in bodies}
+        self.unpublished = set()
+        return VerdictUpdate(changed, bodies, bucket, updated_at, at)
+
+    def give_back(self, update: VerdictUpdate) -> None:
+        """An update that was not published: its changes go out with the next one."""
+        self.unpublished |= set(update.changed)
+        if self._scored_at is None:
+            self._scored_at = update.at
 
     def mine(self, services: Iterable[str]) -> list[str]:
         """The services of this partition, in order (the last answer is kept: each tick asks again
@@ -61,14 +83,6 @@ class PartitionTicker(DetectorTicker):
     async def restore(self, start: datetime | None = None) -> None:
         await super().restore(start)
         self.detector.book.next_id = await next_incident_id_in(self._pool, self.partition)
-
-    def verdicts(self) -> dict[str, dict[str, Any]]:
-        """Built once per scored bucket: the tick writes them and then publishes the same ones (at
-        33,000 services building a verdict is most of a tick's CPU)."""
-        key = (id(self.detector), self.detector.last_bucket)
-        if self._verdicts_key != key:
-            self._verdicts_cache, self._verdicts_key = super().verdicts(), key
-        return self._verdicts_cache
 
     def _accepted(self, bucket: datetime,
                   observations: dict[str, BucketObservation]) -> dict[str, BucketObservation]:

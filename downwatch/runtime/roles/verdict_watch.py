@@ -1,10 +1,13 @@
 """The API role's board, fed by watching the ``verdicts`` KV bucket: no query per GET, no polling.
 
-Every chunk a detector worker puts (``verdict_chunks``) arrives here; what arrives together is
-applied to the board in one ``publish``. The watch is re-made after NATS comes back. While no
-verdicts arrive — NATS away, or no detector scoring — the board keeps answering what it has, but
-once a tick has passed without news the verdicts are stale: the ``verdicts`` health check fails and
-verdict answers carry ``Warning: 110 - "Response is Stale"`` (RFC 7234). A service added through the
+Every chunk and stamp a detector worker puts (``verdict_chunks``) arrives here; what arrives together
+is applied to the board in one ``publish`` (the changed verdicts) and one ``restamp`` per partition
+stamp (every other verdict of that partition, by the names its chunks carried). The watch is re-made
+after NATS comes back. While no verdicts arrive — NATS away, or no detector scoring — the board keeps
+answering what it has, but once a tick has passed without news the verdicts are stale: the
+``verdicts`` health check fails and verdict answers carry ``Warning: 110 - "Response is Stale"``
+(RFC 7234); so does a service's verdict when its own partition's stamp has not moved for that long
+(its worker died and no other took the partition over yet). A service added through the
 admin API of another process arrives with its first verdict (``CatalogLearner``).
 """
 
@@ -24,7 +27,7 @@ from api.app import _service_of as service_of
 from api.keys import BOARD, HEALTH_CHECKS, METRICS, POOL, SETTINGS
 from api.metrics import Gauge
 from downwatch.runtime.bus.connection import Bus
-from downwatch.runtime.roles.verdict_chunks import decode_chunk
+from downwatch.runtime.roles.verdict_chunks import Stamp, decode_chunk, decode_stamp, is_stamp_key
 from downwatch.runtime.wiring import CleanupContext, task_context
 from downwatch.store.services import read_services
 
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 
 STALE_WARNING = '110 - "Response is Stale"'
 STALE_PATHS = ("/v1/services", "/v1/status", "/embed/", "/v1/stream")
+SERVICE_PATH = "/v1/services/"
 RETRY_SECONDS = 1.0
 APPLY_EVERY_SECONDS = 0.05
 GATHER_AT_MOST_SECONDS = 0.25
@@ -42,9 +46,10 @@ class VerdictWatch:
     """Applies the verdict chunks it sees to the board; knows whether they are stale."""
 
     def __init__(self, bus: Bus, publish: Any, *, tick_seconds: float, bucket_seconds: int,
-                 learn: Callable[[list[str]], Awaitable[None]] | None = None) -> None:
+                 learn: Callable[[list[str]], Awaitable[None]] | None = None, restamp: Any = None) -> None:
         self._bus = bus
         self._publish = publish
+        self._restamp = restamp
         self._learn = learn
         self.tick_seconds = tick_seconds
         self.bucket_seconds = bucket_seconds
@@ -52,16 +57,25 @@ class VerdictWatch:
         self.last_update_at: datetime | None = None
         self.newest_tick_at: datetime | None = None
         self.chunks = 0
+        self.stamps = 0
         self.malformed = 0
         self.watches = 0
+        self.members: dict[int, set[str]] = {}
+        """Each partition's services, as its chunks named them."""
+        self._partition_of: dict[str, int] = {}
+        self._stamped_at: dict[int, datetime] = {}
+        """When each partition's verdicts were last applied (a chunk or a stamp)."""
 
-    def stale(self, now: datetime | None = None) -> bool:
-        """No verdicts within a tick beyond when the next ones were due (or NATS away for a tick)."""
+    def stale(self, now: datetime | None = None, service: str | None = None) -> bool:
+        """No verdicts within a tick beyond when the next ones were due (or NATS away for a tick); with
+        ``service``, also when its partition's stamp has not moved for that long."""
         now = now or datetime.now(UTC)
         health = self._bus.health
         if not health.connected and (now - health.changed_at).total_seconds() > self.tick_seconds:
             return True
         heard = self.last_update_at or self.started_at
+        if service is not None and (partition := self._partition_of.get(service)) is not None:
+            heard = self._stamped_at.get(partition, heard)
         return (now - heard).total_seconds() > self.bucket_seconds + 2 * self.tick_seconds
 
     def lag(self) -> dict[tuple[str, ...], float]:
@@ -79,7 +93,8 @@ class VerdictWatch:
     def metrics(self) -> dict[tuple[str, ...], float]:
         now = datetime.now(UTC)
         age = (now - (self.last_update_at or self.started_at)).total_seconds()
-        return {("chunks",): self.chunks, ("malformed",): self.malformed, ("watches",): self.watches,
+        return {("chunks",): self.chunks, ("stamps",): self.stamps, ("malformed",): self.malformed,
+                ("watches",): self.watches,
                 ("seconds_since_update",): age, ("stale",): float(self.stale(now))}
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -102,8 +117,49 @@ class VerdictWatch:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RETRY_SECONDS)
 
+    def _take(self, key: str, value: bytes, pending: dict[str, dict[str, Any]], stamps: dict[int, Stamp]
+              ) -> datetime | None:
+        """Gather one entry; return its tick time (None when it is malformed)."""
+        try:
+            if is_stamp_key(key):
+                stamp = decode_stamp(value)
+                stamps[stamp.partition] = stamp
+                self.stamps += 1
+                return stamp.at
+            chunk = decode_chunk(value)
+        except ValueError:
+            self.malformed += 1
+            return None
+        pending.update(chunk.verdicts)
+        members = self.members.setdefault(chunk.partition, set())
+        for name in chunk.verdicts:
+            if self._partition_of.setdefault(name, chunk.partition) != chunk.partition:
+                self.members.get(self._partition_of[name], set()).discard(name)
+                self._partition_of[name] = chunk.partition
+            members.add(name)
+        self.chunks += 1
+        return chunk.at
+
+    async def _apply(self, pending: dict[str, dict[str, Any]], stamps: dict[int, Stamp],
+                     newest: datetime) -> None:
+        if pending and self._learn is not None:
+            with contextlib.suppress(Exception):  # the store away: learnt on a later tick
+                await self._learn(list(pending))
+        now = datetime.now(UTC)
+        if pending:
+            self._publish(pending, newest)
+        for partition in {self._partition_of[name] for name in pending if name in self._partition_of}:
+            self._stamped_at[partition] = now
+        for partition, stamp in stamps.items():
+            if self._restamp is not None:
+                self._restamp(self.members.get(partition, ()), stamp.bucket, stamp.updated_at, stamp.at)
+            self._stamped_at[partition] = now
+        self.last_update_at = now
+        self.newest_tick_at = newest
+
     async def _follow(self, watcher: Any, stop: asyncio.Event, reconnects: int) -> None:
         pending: dict[str, dict[str, Any]] = {}
+        stamps: dict[int, Stamp] = {}
         newest: datetime | None = None
         loop = asyncio.get_running_loop()
         gathering_since = loop.time()
@@ -113,24 +169,14 @@ class VerdictWatch:
             except nats.errors.TimeoutError:
                 entry = None
             if entry is not None and getattr(entry, "value", None):
-                try:
-                    verdicts, at = decode_chunk(entry.value)
-                except ValueError:
-                    self.malformed += 1
-                else:
-                    pending.update(verdicts)
+                at = self._take(str(entry.key), entry.value, pending, stamps)
+                if at is not None:
                     newest = at if newest is None or at > newest else newest
-                    self.chunks += 1
                     if loop.time() - gathering_since < GATHER_AT_MOST_SECONDS:
                         continue  # gather what arrives together; apply once the watch is quiet
-            if pending and newest is not None:
-                if self._learn is not None:
-                    with contextlib.suppress(Exception):  # the store away: learnt on a later tick
-                        await self._learn(list(pending))
-                self._publish(pending, newest)
-                self.last_update_at = datetime.now(UTC)
-                self.newest_tick_at = newest
-                pending = {}
+            if (pending or stamps) and newest is not None:
+                await self._apply(pending, stamps, newest)
+                pending, stamps = {}, {}
             gathering_since = loop.time()
 
 
@@ -168,7 +214,8 @@ def verdict_watch_context() -> CleanupContext:
         watch = app[VERDICT_WATCH] = VerdictWatch(app[BUS], app[BOARD].publish,
                                                   tick_seconds=settings.tick_seconds,
                                                   bucket_seconds=settings.bucket_seconds,
-                                                  learn=CatalogLearner(app).learn)
+                                                  learn=CatalogLearner(app).learn,
+                                                  restamp=app[BOARD].restamp)
         app[HEALTH_CHECKS].add("verdicts", watch.check)
         app[METRICS].add_gauge(Gauge("downwatch_verdict_watch", "The API role's watch of the verdicts KV "
                                      "bucket: chunks applied, malformed, watches made, seconds since the "
@@ -185,5 +232,6 @@ def verdict_watch_context() -> CleanupContext:
 async def flag_stale(request: web.Request, response: web.StreamResponse) -> None:
     """``on_response_prepare``: mark verdict answers given while the verdicts are stale."""
     watch = request.app.get(VERDICT_WATCH)
-    if watch is not None and request.path.startswith(STALE_PATHS) and watch.stale():
+    service = request.match_info.get("slug") if request.path.startswith(SERVICE_PATH) else None
+    if watch is not None and request.path.startswith(STALE_PATHS) and watch.stale(service=service):
         response.headers["Warning"] = STALE_WARNING
