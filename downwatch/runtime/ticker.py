@@ -164,6 +164,8 @@ class DetectorTicker:
         self._start: datetime | None = None
         self._reload = True
         self._poisoned: datetime | None = None
+        self.stamp_scope = "all"
+        """The scope of this ticker's stamp in the store (``TickOutput.scope``)."""
         self.book = VerdictBook()
         """The current verdicts, each rebuilt only when its content can have changed (empty after a
         restore, so the first tick writes them all in full; later ones restamp the rest in the store)."""
@@ -371,9 +373,11 @@ class DetectorTicker:
         changed = self.book.refresh(self.detector, self._unbuildable)
         out.verdicts = {name: self.book.bodies[name] for name in changed}  # built now: stamped as of now
         stamp, updated_at = self.detector.stamp()
-        quiet = sorted(set(self.book.bodies) - changed)
-        if quiet and stamp is not None and updated_at is not None:
-            out.restamped = {(stamp, updated_at): quiet}
+        out.scope = self.stamp_scope
+        if stamp is not None and updated_at is not None:
+            out.stamp = (stamp, updated_at)
+        if changed == set(self.book.bodies):
+            out.only = sorted(changed)
         last_bucket = buckets[-1]
         for i in np.flatnonzero(self._active).tolist():
             name = self.detector.services[i]

@@ -35,15 +35,25 @@ SET observed = EXCLUDED.observed, expected = EXCLUDED.expected, score = EXCLUDED
     status = EXCLUDED.status
 """
 UPSERT_VERDICTS = """
-INSERT INTO verdicts (service, status, since, body, updated_at)
-SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::timestamptz[])
+INSERT INTO verdicts (service, status, since, body, updated_at, stamp_scope)
+SELECT s.*, $6::text
+FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[], $5::timestamptz[]) AS s
 ON CONFLICT (service) DO UPDATE
-SET status = EXCLUDED.status, since = EXCLUDED.since, body = EXCLUDED.body, updated_at = EXCLUDED.updated_at
+SET status = EXCLUDED.status, since = EXCLUDED.since, body = EXCLUDED.body, updated_at = EXCLUDED.updated_at,
+    stamp_scope = EXCLUDED.stamp_scope
 """
-RESTAMP_VERDICTS = """
-UPDATE verdicts SET body = body || jsonb_build_object('bucket', $2::text, 'updated_at', $3::text),
-                    updated_at = $4
-WHERE service = ANY($1::text[])
+UPSERT_STAMP = """
+INSERT INTO verdict_stamps (scope, bucket, stamp, updated_at)
+VALUES ($1, $2, jsonb_build_object('bucket', $2::text, 'updated_at', $3::text), $4)
+ON CONFLICT (scope) DO UPDATE
+SET bucket = EXCLUDED.bucket, stamp = EXCLUDED.stamp, updated_at = EXCLUDED.updated_at
+"""
+DETACH_OTHERS = """
+UPDATE verdicts v SET body = CASE WHEN s.bucket > coalesce(v.body->>'bucket', '') THEN v.body || s.stamp
+                                  ELSE v.body END,
+                      updated_at = greatest(v.updated_at, s.updated_at), stamp_scope = NULL
+FROM verdict_stamps s
+WHERE s.scope = $1 AND v.stamp_scope = $1 AND NOT v.service = ANY($2::text[])
 """
 INSERT_CHANGE = """
 INSERT INTO verdict_changes (service, at, from_status, to_status, body) VALUES ($1, $2, $3, $4, $5)
@@ -67,8 +77,14 @@ ON CONFLICT (service) DO UPDATE SET bucket = EXCLUDED.bucket, state = EXCLUDED.s
 """
 READ_STATE = "SELECT service, bucket, state FROM detector_state"
 READ_STATE_OF = "SELECT service, bucket, state FROM detector_state WHERE service = ANY($1::text[])"
-READ_VERDICTS = "SELECT service, body FROM verdicts"
-READ_VERDICTS_OF = "SELECT service, body FROM verdicts WHERE service = ANY($1::text[])"
+STAMPED_VERDICTS = """
+SELECT v.service, CASE WHEN s.bucket > coalesce(v.body->>'bucket', '') THEN v.body || s.stamp ELSE v.body END
+                  AS body,
+       greatest(v.updated_at, s.updated_at) AS updated_at
+FROM verdicts v LEFT JOIN verdict_stamps s ON s.scope = v.stamp_scope
+"""
+READ_VERDICTS = STAMPED_VERDICTS
+READ_VERDICTS_OF = STAMPED_VERDICTS + "WHERE v.service = ANY($1::text[])"
 LAST_SCORED_BUCKET = "SELECT max(bucket) FROM scores"
 FIRST_COUNT_BUCKET = "SELECT min(bucket) FROM counts"
 
@@ -98,10 +114,15 @@ class TickOutput:
 
     scores: list[ScoreRow] = field(default_factory=list)
     verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
-    restamped: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    """Services whose stored verdict differs from the new one only in ``bucket`` and ``updated_at``,
-    by those two values: updated in place (the full bodies of ``verdicts`` cost the store most of a
-    tick at 33,000 services). ``verdicts`` holds the others."""
+    """The verdicts whose content changed (or all of them after a restore), written in full."""
+    scope: str = "all"
+    """The stamp scope of the ticker's verdicts (``verdict_stamps``)."""
+    stamp: tuple[str, str] | None = None
+    """The ``bucket`` and ``updated_at`` every other verdict of the scope now carries: one row, not a
+    rewrite of each (at 33,000 services restamping every row was most of the store's work a tick)."""
+    only: list[str] | None = None
+    """Every service of the scope, when ``verdicts`` holds them all: a stored verdict of the scope not
+    among them (a service gone from the catalog, or now another scope's) keeps its last stamp."""
     changes: list[VerdictChange] = field(default_factory=list)
     incidents: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, tuple[datetime, bytes]] = field(default_factory=dict)
@@ -135,14 +156,18 @@ async def write_tick(conn: asyncpg.Connection, out: TickOutput) -> None:
                 _time(incident["started_at"]), _time(incident["detected_at"]),
                 _time(incident.get("peak_at")), incident.get("peak_count"), _time(incident.get("ended_at")),
                 incident, incident["id"], timeout=WORK_TIMEOUT_SECONDS)
+        if out.only is not None:
+            await conn.execute(DETACH_OTHERS, out.scope, out.only, timeout=WORK_TIMEOUT_SECONDS)
         if out.verdicts:
             services = sorted(out.verdicts)
             bodies = [out.verdicts[name] for name in services]
             await conn.execute(UPSERT_VERDICTS, services, [b["status"] for b in bodies],
                                [_time(b.get("since")) for b in bodies], bodies,
-                               [_time(b["updated_at"]) for b in bodies], timeout=WORK_TIMEOUT_SECONDS)
-        for (bucket, updated_at), names in sorted(out.restamped.items()):
-            await conn.execute(RESTAMP_VERDICTS, sorted(names), bucket, updated_at, _time(updated_at),
+                               [_time(b["updated_at"]) for b in bodies], out.scope,
+                               timeout=WORK_TIMEOUT_SECONDS)
+        if out.stamp is not None:
+            bucket, updated_at = out.stamp
+            await conn.execute(UPSERT_STAMP, out.scope, bucket, updated_at, _time(updated_at),
                                timeout=WORK_TIMEOUT_SECONDS)
         for change in out.changes:
             await conn.execute(INSERT_CHANGE, change.service, change.at, change.from_status,

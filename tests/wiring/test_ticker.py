@@ -105,15 +105,17 @@ def test_a_status_page_is_what_it_said_last_in_the_bucket() -> None:
 
 async def test_restamped_verdicts_are_stored_as_written_in_full(fresh_database_url: str,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """A verdict that changed only in its bucket and update time is restamped in place; the stored
-    body is then exactly the verdict the ticker built (as a full write would have left it)."""
+    """A verdict that changed only in its bucket and update time is not written again: its scope's
+    stamp moves; the stored verdict then reads exactly as the verdict the ticker built (as a full write
+    would have left it)."""
     import downwatch.runtime.ticker as ticker_module
+    from downwatch.store.detector_output import STAMPED_VERDICTS
 
     restamps: list[int] = []
     write_tick = ticker_module.write_tick
 
     async def recording(conn: Any, out: Any) -> None:
-        restamps.append(sum(len(names) for names in out.restamped.values()))
+        restamps.append(3 - len(out.verdicts) if out.stamp is not None else 0)
         await write_tick(conn, out)
 
     monkeypatch.setattr(ticker_module, "write_tick", recording)
@@ -127,7 +129,7 @@ async def test_restamped_verdicts_are_stored_as_written_in_full(fresh_database_u
             assert await ticker.advance(T0 + timedelta(seconds=10 * bucket + 1)) == 1
             async with pool.acquire() as conn:
                 stored = {row["service"]: (row["body"], row["updated_at"]) for row in
-                          await conn.fetch("SELECT service, body, updated_at FROM verdicts")}
+                          await conn.fetch(STAMPED_VERDICTS)}
             built = ticker.verdicts()
             assert {name: body for name, (body, _) in stored.items()} == built
             assert {name: at for name, (_, at) in stored.items()} == {

@@ -43,6 +43,7 @@ class PartitionTicker(DetectorTicker):
         """When the last scored bucket ended, until the worker takes the update (``take_outbox``)."""
         self._mine_cache: tuple[tuple[str, ...], list[str]] | None = None
         super().__init__(pool, self.mine(services), bucket_seconds=bucket_seconds, health=health)
+        self.stamp_scope = f"p{partition}"
 
     def _scored(self, at: datetime) -> None:
         self._scored_at = at
