@@ -158,7 +158,8 @@ class VerdictBoard:
 
     # writing -------------------------------------------------------------------------------------
     def publish(self, verdicts: Mapping[str, Mapping[str, Any]], at: datetime) -> list[BoardEvent]:
-        """Replace the verdicts of the services named in ``verdicts``; others keep theirs."""
+        """Replace the verdicts of the services named in ``verdicts``; others keep theirs (as does one
+        given again unchanged: a detector resends a chunk of verdicts when one of them changed)."""
         merged = dict(self._verdicts)
         services = self._services
         touched = []
@@ -166,8 +167,10 @@ class VerdictBoard:
             if verdict.get("status") not in STATUS_VALUES:
                 raise ValueError(f"verdict for {slug!r} has no valid status: {verdict.get('status')!r}")
             if slug in services:
-                merged[slug] = {**verdict, "service": slug}
-                touched.append(slug)
+                new = {**verdict, "service": slug}
+                if merged.get(slug) != new:
+                    merged[slug] = new
+                    touched.append(slug)
         return self._swap(merged, at, touched=touched)
 
     def restamp(self, slugs: Iterable[str], bucket: str, updated_at: str, at: datetime) -> None:

@@ -25,7 +25,7 @@ from detector.incidents import Evidence, Incident, IncidentBook, OpenIncident, a
 from detector.inputs import BucketArrays, BucketObservation
 from detector.settings import DetectorSettings
 from detector.state import DetectorState
-from detector.verdict import Verdict, VerdictInputs, build_verdict, quiet_key
+from detector.verdict import Verdict, VerdictInputs, build_verdict, quiet_key, shown_cells
 from downwatch.errors import InputError
 
 
@@ -47,6 +47,25 @@ class TimelineRow:
     expected: float
     score: float
     status: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuietSnapshot:
+    """Per service (rows in order): the values ``quiet_key`` reads as they are (``exact``), the
+    rounding cells of the ones it rounds (``cells``), and whether the row can vouch for its key
+    (``vouches``: no observation, every rounded value far from its cell's edge)."""
+
+    exact: np.ndarray
+    cells: np.ndarray
+    vouches: np.ndarray
+
+    def same_keys(self, before: QuietSnapshot) -> np.ndarray:
+        """Rows whose ``quiet_key`` is surely the same as in ``before`` (False where unsure)."""
+        if before.exact.shape != self.exact.shape:
+            return np.zeros(len(self.exact), dtype=bool)
+        exact = (self.exact == before.exact) | (np.isnan(self.exact) & np.isnan(before.exact))
+        return (self.vouches & before.vouches & exact.all(axis=1)
+                & (self.cells == before.cells).all(axis=1))
 
 
 def epoch(moment: datetime) -> int:
@@ -130,20 +149,23 @@ class LiveDetector:
             raise InputError("no bucket has been scored yet")
         return iso(at(self.last_bucket)), iso(self.updated_at)
 
-    def quiet_keys(self) -> list[tuple[Any, ...] | None]:
-        """Per service (in order), ``verdict.quiet_key`` of its current verdict, or None for a service
-        with an observation in the last bucket (its verdict is read from it)."""
+    def quiet_keys(self, indices: Sequence[int] | None = None) -> list[tuple[Any, ...] | None]:
+        """Per service (in order, or those at ``indices``), ``verdict.quiet_key`` of its current
+        verdict, or None for a service with an observation in the last bucket (its verdict is read
+        from it)."""
         out = self.last
         if out is None or out.confidence is None:
             raise InputError("no bucket has been scored yet")
         settings, state, observations = self.settings, self.state, self.observations
         incidents = self.book.open
+        at_ = slice(None) if indices is None else np.asarray(indices, dtype=np.int64)
+        names = self.services if indices is None else [self.services[i] for i in indices]
         keys: list[tuple[Any, ...] | None] = []
-        columns = zip(self.services, out.status.tolist(), state.since.tolist(), out.confidence.tolist(),
-                      out.observed.tolist(), out.expected.tolist(), out.score.tolist(),
-                      state.post_share.tolist(), state.seen.tolist(), strict=True)
-        for i, (service, status, since, confidence, observed, expected, score, share, seen) in enumerate(
-                columns):
+        columns = zip(range(len(names)) if indices is None else indices, names, out.status[at_].tolist(),
+                      state.since[at_].tolist(), out.confidence[at_].tolist(), out.observed[at_].tolist(),
+                      out.expected[at_].tolist(), out.score[at_].tolist(), state.post_share[at_].tolist(),
+                      state.seen[at_].tolist(), strict=True)
+        for i, service, status, since, confidence, observed, expected, score, share, seen in columns:
             if service in observations:
                 keys.append(None)
                 continue
@@ -151,6 +173,24 @@ class LiveDetector:
             keys.append(quiet_key(int(status), since, confidence, observed, expected, score, share, seen,
                                   None if incident is None else incident.id, settings))
         return keys
+
+    def quiet_snapshot(self) -> QuietSnapshot:
+        """What every service's ``quiet_key`` is made of, as arrays (``VerdictBook`` compares two)."""
+        out = self.last
+        if out is None or out.confidence is None:
+            raise InputError("no bucket has been scored yet")
+        state = self.state
+        incident = np.full(len(self.services), -1.0)
+        for i, opened in self.book.open.items():
+            incident[i] = opened.id
+        observed = np.zeros(len(self.services), dtype=bool)
+        for service in self.observations:
+            observed[self.index[service]] = True
+        exact = np.stack([out.status.astype(float), state.since, out.confidence, out.observed, out.score,
+                          state.post_share, incident, out.expected > 0], axis=1)
+        cells, safe = shown_cells(out.expected, state.post_share, state.seen, self.settings.bucket_seconds)
+        # (a count without an observation shows a ratio to expected that the cells do not hold)
+        return QuietSnapshot(exact, cells, safe & ~observed & (out.observed == 0))
 
     def timeline_row(self, service: str) -> TimelineRow:
         if self.last is None or self.last_bucket is None:

@@ -111,12 +111,36 @@ def quiet_key(status_code: int, since: float, confidence: float, observed: float
     ratio = observed / expected if expected > 0 else 0.0
     status = STATUS_BY_CODE[status_code]
     shown_ratio = f"{observed / expected:.1f}" if expected > 0 else "inf"
-    hours = f"{seen * settings.bucket_seconds / 3600:.1f}" if status is Status.UNKNOWN else None
+    hours = f"{seen * settings.bucket_seconds / 3600:.0f}" if status is Status.UNKNOWN else None
     return (status_code, since if since == since else None, incident_id, round(confidence, 4),
             round(observed, 3), round(expected, 3), round(ratio, 2), round(score, 6),
             score >= settings.score_degraded, round(max(expected * (1.0 - post_share), 1e-6), 3),
             round(max(expected * post_share, 1e-6), 3), amount(observed), f"{expected:.1f}", shown_ratio,
             hours)
+
+
+EDGE = 1e-6
+"""How near a rounding cell's edge a value may be for ``shown_cells`` to vouch for it."""
+
+
+def shown_cells(expected: np.ndarray, post_share: np.ndarray, seen: np.ndarray,
+                bucket_seconds: int) -> tuple[np.ndarray, np.ndarray]:
+    """For every service at once, the rounding cells of the values ``quiet_key`` shows from its
+    expected count and history (each column one of its roundings), and whether every value is far
+    from its cell's edges: there numpy's arithmetic and Python's correctly rounded ``round`` and
+    formatting agree, so two such rows with equal cells (and equal inputs otherwise) have equal keys."""
+    columns = ((expected, 3), (expected, 1), (np.maximum(expected * (1.0 - post_share), 1e-6), 3),
+               (np.maximum(expected * post_share, 1e-6), 3), (seen * bucket_seconds / 3600, 0))
+    cells = np.empty((len(expected), len(columns)))
+    safe = np.ones(len(expected), dtype=bool)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for j, (values, digits) in enumerate(columns):
+            scaled = values * 10.0 ** digits + 0.5
+            cell = np.floor(scaled)
+            safe &= np.isfinite(scaled) & (np.abs(scaled) < 1e8) & (scaled - cell > EDGE) & (
+                scaled - cell < 1 - EDGE)
+            cells[:, j] = cell
+    return cells, safe
 
 
 def _sources(obs: BucketObservation | None, expected: float, post_share: float,
@@ -157,7 +181,8 @@ def _unknown_reason(state: DetectorState, i: int, obs: BucketObservation | None,
     if stopped:
         return f"the {' and '.join(stopped)} source feeding this service has stopped delivering"
     hours_seen = state.seen[i] * settings.bucket_seconds / 3600
-    return (f"history too short: {hours_seen:.1f} h of the {settings.warmup_days * 24:.0f} h needed; "
+    # whole hours: a tenth of an hour was a new verdict for every warming-up service every 6 minutes
+    return (f"history too short: {hours_seen:.0f} h of the {settings.warmup_days * 24:.0f} h needed; "
             f"expected is still mostly a prior of {settings.prior_per_day:g} a day")
 
 

@@ -3,8 +3,9 @@
 At Downdetector's catalog size (33,000 services) building every verdict each bucket was most of a
 detector tick's CPU, yet most services are quiet: no observation, and a verdict that differs from the
 last one only in its ``bucket`` and ``updated_at``. ``refresh`` rebuilds a verdict when the service
-had an observation (now or when its verdict was built) or its ``quiet_key`` moved, and keeps the
-others as they were built; ``stamped`` gives every verdict with the last bucket's stamps, exactly
+had an observation (now or when its verdict was built) or its ``quiet_key`` moved (asked only of the
+services whose ``quiet_snapshot`` row cannot vouch that it did not), and keeps the others as they
+were built; ``stamped`` gives every verdict with the last bucket's stamps, exactly
 what building all of them would have given.
 """
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from detector.live import LiveDetector
+import numpy as np
+
+from detector.live import LiveDetector, QuietSnapshot
 
 Failed = Callable[[str, Exception], None]
 
@@ -23,10 +26,13 @@ class VerdictBook:
         self.bodies: dict[str, dict[str, Any]] = {}
         """Each verdict as it was last built (its ``bucket`` and ``updated_at`` those of that bucket)."""
         self._keys: dict[str, tuple[Any, ...] | None] = {}
+        self._snapshot: QuietSnapshot | None = None
+        """The last refresh's ``quiet_snapshot``: a row that still vouches for the same key needs no
+        ``quiet_key`` built (most services, most buckets)."""
 
     def clear(self) -> None:
         """Forget every verdict (a restored detector): the next ``refresh`` builds them all."""
-        self.bodies, self._keys = {}, {}
+        self.bodies, self._keys, self._snapshot = {}, {}, None
 
     def refresh(self, detector: LiveDetector, failed: Failed) -> set[str]:
         """Rebuild the verdicts whose content can have changed since they were built; return their
@@ -35,7 +41,17 @@ class VerdictBook:
         if detector.last is None:
             return changed
         bodies, keys = self.bodies, self._keys
-        for service, key in zip(detector.services, detector.quiet_keys(), strict=True):
+        snapshot = detector.quiet_snapshot()
+        same = np.zeros(len(detector.services), dtype=bool) if self._snapshot is None else (
+            snapshot.same_keys(self._snapshot))
+        self._snapshot = snapshot
+        unsure = np.flatnonzero(~same).tolist()
+        names = detector.services
+        for i in np.flatnonzero(same).tolist():
+            if names[i] not in bodies:  # (its verdict could not be built last time)
+                unsure.append(i)
+        unsure.sort()
+        for service, key in zip([names[i] for i in unsure], detector.quiet_keys(unsure), strict=True):
             if key is not None and service in bodies and keys.get(service) == key:
                 continue
             try:

@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-CHUNK_VERDICTS = 400
+CHUNK_VERDICTS = 100
+"""A changed verdict costs every API process the decoding of its chunk: small chunks, a few hundred keys."""
 STAMP_SUFFIX = ".stamp"
 
 
