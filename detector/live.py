@@ -163,14 +163,14 @@ class LiveDetector:
         keys: list[tuple[Any, ...] | None] = []
         columns = zip(range(len(names)) if indices is None else indices, names, out.status[at_].tolist(),
                       state.since[at_].tolist(), out.confidence[at_].tolist(), out.observed[at_].tolist(),
-                      out.expected[at_].tolist(), out.score[at_].tolist(), state.post_share[at_].tolist(),
-                      state.seen[at_].tolist(), strict=True)
-        for i, service, status, since, confidence, observed, expected, score, share, seen in columns:
+                      out.expected[at_].tolist(), out.score[at_].tolist(), state.seen[at_].tolist(),
+                      strict=True)
+        for i, service, status, since, confidence, observed, expected, score, seen in columns:
             if service in observations:
                 keys.append(None)
                 continue
             incident = incidents.get(i)
-            keys.append(quiet_key(int(status), since, confidence, observed, expected, score, share, seen,
+            keys.append(quiet_key(int(status), since, confidence, observed, expected, score, seen,
                                   None if incident is None else incident.id, settings))
         return keys
 
@@ -187,8 +187,8 @@ class LiveDetector:
         for service in self.observations:
             observed[self.index[service]] = True
         exact = np.stack([out.status.astype(float), state.since, out.confidence, out.observed, out.score,
-                          state.post_share, incident, out.expected > 0], axis=1)
-        cells, safe = shown_cells(out.expected, state.post_share, state.seen, self.settings.bucket_seconds)
+                          incident, out.expected > 0], axis=1)
+        cells, safe = shown_cells(out.expected, state.seen, self.settings.bucket_seconds)
         # (a count without an observation shows a ratio to expected that the cells do not hold)
         return QuietSnapshot(exact, cells, safe & ~observed & (out.observed == 0))
 

@@ -99,38 +99,40 @@ def build_verdict(v: VerdictInputs, state: DetectorState, settings: DetectorSett
 
 
 def quiet_key(status_code: int, since: float, confidence: float, observed: float, expected: float,
-              score: float, post_share: float, seen: float, incident_id: int | None,
+              score: float, seen: float, incident_id: int | None,
               settings: DetectorSettings) -> tuple[Any, ...]:
     """What the verdict of a service without an observation is made of, but for its bucket and update
-    time, each value as the verdict shows it: two buckets with equal keys (and no observation for the
-    service when either verdict was built) give equal verdicts but for those two stamps.
+    time and the drift of its expected count: two buckets with equal keys (and no observation for the
+    service when either verdict was built) give verdicts that differ in those two stamps and in
+    ``expected`` (and each source's share of it) by less than the tenth the explanation shows it to.
+
+    Every other value is compared as the verdict shows it (status, since, incident, confidence, score,
+    the explanation's words and numbers). The expected count of a quiet service moves a little every
+    bucket (it learns from the zeros); at the catalog's size, following each thousandth of it rebuilt
+    every verdict, all at once when the services share a rate (a new catalog warming up).
 
     Mirrors ``build_verdict`` with ``observation=None`` (``_sources``, ``_official``, ``explain``,
-    ``_unknown_reason``); ``tests/detector/test_quiet_key.py`` holds the two together.
+    ``_unknown_reason``); ``tests/detector/test_verdict_book.py`` holds the two together.
     """
     ratio = observed / expected if expected > 0 else 0.0
     status = STATUS_BY_CODE[status_code]
     shown_ratio = f"{observed / expected:.1f}" if expected > 0 else "inf"
     hours = f"{seen * settings.bucket_seconds / 3600:.0f}" if status is Status.UNKNOWN else None
     return (status_code, since if since == since else None, incident_id, round(confidence, 4),
-            round(observed, 3), round(expected, 3), round(ratio, 2), round(score, 6),
-            score >= settings.score_degraded, round(max(expected * (1.0 - post_share), 1e-6), 3),
-            round(max(expected * post_share, 1e-6), 3), amount(observed), f"{expected:.1f}", shown_ratio,
-            hours)
+            round(observed, 3), round(ratio, 2), round(score, 6), score >= settings.score_degraded,
+            amount(observed), f"{expected:.1f}", shown_ratio, hours)
 
 
 EDGE = 1e-6
 """How near a rounding cell's edge a value may be for ``shown_cells`` to vouch for it."""
 
 
-def shown_cells(expected: np.ndarray, post_share: np.ndarray, seen: np.ndarray,
-                bucket_seconds: int) -> tuple[np.ndarray, np.ndarray]:
+def shown_cells(expected: np.ndarray, seen: np.ndarray, bucket_seconds: int) -> tuple[np.ndarray, np.ndarray]:
     """For every service at once, the rounding cells of the values ``quiet_key`` shows from its
     expected count and history (each column one of its roundings), and whether every value is far
     from its cell's edges: there numpy's arithmetic and Python's correctly rounded ``round`` and
     formatting agree, so two such rows with equal cells (and equal inputs otherwise) have equal keys."""
-    columns = ((expected, 3), (expected, 1), (np.maximum(expected * (1.0 - post_share), 1e-6), 3),
-               (np.maximum(expected * post_share, 1e-6), 3), (seen * bucket_seconds / 3600, 0))
+    columns = ((expected, 1), (seen * bucket_seconds / 3600, 0))
     cells = np.empty((len(expected), len(columns)))
     safe = np.ones(len(expected), dtype=bool)
     with np.errstate(invalid="ignore", over="ignore"):

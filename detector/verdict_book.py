@@ -2,11 +2,12 @@
 
 At Downdetector's catalog size (33,000 services) building every verdict each bucket was most of a
 detector tick's CPU, yet most services are quiet: no observation, and a verdict that differs from the
-last one only in its ``bucket`` and ``updated_at``. ``refresh`` rebuilds a verdict when the service
+last one only in its ``bucket`` and ``updated_at`` (and in an expected count that drifts by less
+than a tenth, ``quiet_key``). ``refresh`` rebuilds a verdict when the service
 had an observation (now or when its verdict was built) or its ``quiet_key`` moved (asked only of the
 services whose ``quiet_snapshot`` row cannot vouch that it did not), and keeps the others as they
-were built; ``stamped`` gives every verdict with the last bucket's stamps, exactly
-what building all of them would have given.
+were built; ``stamped`` gives every verdict with the last bucket's stamps: what building all of
+them would have given, but for that drift.
 """
 
 from __future__ import annotations
