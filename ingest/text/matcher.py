@@ -24,6 +24,8 @@ _LINK = re.compile(r"(?:https?://|www\.)[^\s<>\[\]()\"']+|(?<![\w@.])(?:[a-z0-9-
 _HOST_END = re.compile(r"[/?#]")
 _TAG = re.compile(r"[#@]([^\W_][\w]*)")
 _NON_ALNUM = re.compile(r"[^\w]+|_")
+# Hashtags and handles repeat across a firehose (#mondays, @mate); their lookups are remembered.
+TAG_MEMO_SIZE = 100_000
 
 
 def _alternatives(words: tuple[str, ...]) -> str:
@@ -49,6 +51,8 @@ class Mention:
 
 def _links(lower: str) -> list[tuple[int, int, int]]:
     """(start, end of host, end) of every link in the lower-cased text."""
+    if "/" not in lower and "www." not in lower:
+        return []
     spans = []
     for hit in _LINK.finditer(lower):
         body = hit.group()
@@ -58,6 +62,14 @@ def _links(lower: str) -> list[tuple[int, int, int]]:
         host_end = cut.start() if cut else len(body.rstrip(".,;:!?"))
         spans.append((hit.start(), hit.start() + host_end, hit.end()))
     return spans
+
+
+def _link_at(links: list[tuple[int, int, int]], start: int) -> tuple[int, int, int] | None:
+    return next((span for span in links if span[0] <= start < span[2]), None)
+
+
+def _start(mention: Mention) -> int:
+    return mention.start
 
 
 def _host_owns(link_head: str, domain: str) -> bool:
@@ -100,6 +112,7 @@ class ServiceMatcher:
             f"(?:{_alternatives(self.rules.hashtag_prefixes)})?(?P<name>{names})"
             f"(?:{_alternatives(self.rules.hashtag_suffixes)})?")
         self._handle_form = re.compile(f"(?P<name>{names})(?:{_alternatives(self.rules.handle_suffixes)})?")
+        self._tag_slugs: dict[str, str | None] = {}
 
     def match(self, text: str) -> str | None:
         """The slug of the service the post says is failing (or names, when none fails), or None."""
@@ -114,46 +127,55 @@ class ServiceMatcher:
         """Every accepted mention, in text order."""
         lower = text.lower()
         tagged = "#" in text or "@" in text
-        if not tagged and self._terms.search(lower) is None:
+        first = self._terms.search(lower)
+        if first is None and not tagged:
             return []
         found = self._tags(lower) if tagged else []
-        strong_slugs = {mention.slug for mention in found}
-        strong_spans = [(mention.start, mention.end) for mention in found]
-        words: list[Word] | None = None
+        if first is not None:
+            tags = len(found)
+            found.extend(self._names(text, lower, first.start(), found))
+            if tags and len(found) > tags:
+                found.sort(key=_start)
+        return found
+
+    def _names(self, text: str, lower: str, first: int, tags: list[Mention]) -> list[Mention]:
+        """The accepted names and domains from the first term hit on; none inside a hashtag or handle."""
+        strong_slugs = {mention.slug for mention in tags}
+        strong_spans = [(mention.start, mention.end) for mention in tags]
+        found = []
         links: list[tuple[int, int, int]] | None = None
-        for hit in self._terms.finditer(lower):
+        for hit in self._terms.finditer(lower, first):
             start, end = hit.span()
-            if any(s <= start < e for s, e in strong_spans):
+            if strong_spans and any(s <= start < e for s, e in strong_spans):
                 continue
             term = hit.group()
-            slug = self._owner[term]
-            if links is None:
-                links = _links(lower) if ("/" in lower or "www." in lower) else []
-            link = next((span for span in links if span[0] <= start < span[2]), None)
-            if link is not None and not self._link_names_service(lower, link, start, end, term):
-                continue
             if term in self._domains:
-                if self._link_only(lower, start, end):
+                if links is None:
+                    links = _links(lower)
+                link = _link_at(links, start)
+                if link is not None and not self._link_names_service(lower, link, end, term):
                     continue
-                found.append(Mention(slug, start, end, "domain"))
+                if not self._link_only(lower, start, end):
+                    found.append(Mention(self._owner[term], start, end, "domain"))
                 continue
             if term in self.rules.strict_case and not text[start:end].isupper():
                 continue
-            if term in self.rules.ambiguous and slug not in strong_slugs:
-                if words is None:
-                    words = _words(lower)
-                if not self._in_context(text, start, end, words):
-                    continue
+            if links is None:
+                links = _links(lower)
+            if links and _link_at(links, start) is not None:
+                continue  # a name inside a link is part of the link
+            slug = self._owner[term]
+            if term in self.rules.ambiguous and slug not in strong_slugs \
+                    and not self._in_context(text, lower, start, end):
+                continue
             found.append(Mention(slug, start, end, "name"))
-        found.sort(key=lambda mention: mention.start)
         return found
 
-    def _link_names_service(self, lower: str, link: tuple[int, int, int], start: int, end: int,
-                            term: str) -> bool:
+    def _link_names_service(self, lower: str, link: tuple[int, int, int], end: int, term: str) -> bool:
         """A term inside a link names the service only when it is the link's host and the link is the
         service's front door (no path, or one path word like /login), not a link to some content."""
         link_start, host_end, link_end = link
-        if term not in self._domains or end != host_end or not _host_owns(lower[link_start:host_end], term):
+        if end != host_end or not _host_owns(lower[link_start:host_end], term):
             return False
         rest = lower[host_end:link_end].strip("/")
         return rest == "" or (rest.isalpha() and rest in self.rules.context)
@@ -169,26 +191,42 @@ class ServiceMatcher:
     def _tags(self, lower: str) -> list[Mention]:
         found = []
         for hit in _TAG.finditer(lower):
-            body = hit.group(1)
-            if hit.group().startswith("@"):
-                slug = self._handles.get(body) or self._folded_lookup(self._handle_form, body)
-                via = "handle"
+            tag = hit.group()
+            if tag in self._tag_slugs:
+                slug = self._tag_slugs[tag]
             else:
-                slug = self._folded_lookup(self._hashtag_form, body)
-                via = "hashtag"
+                slug = self._tag_slug(tag)
+                if len(self._tag_slugs) >= TAG_MEMO_SIZE:
+                    self._tag_slugs.clear()
+                self._tag_slugs[tag] = slug
             if slug is not None:
-                found.append(Mention(slug, hit.start(), hit.end(), via))
+                found.append(Mention(slug, hit.start(), hit.end(), "handle" if tag[0] == "@" else "hashtag"))
         return found
+
+    def _tag_slug(self, tag: str) -> str | None:
+        """The service a lower-cased ``#hashtag`` or ``@handle`` names, or None."""
+        body = tag[1:]
+        if tag[0] == "@":
+            return self._handles.get(body) or self._folded_lookup(self._handle_form, body)
+        return self._folded_lookup(self._hashtag_form, body)
 
     def _folded_lookup(self, form: re.Pattern[str], body: str) -> str | None:
         hit = form.fullmatch(fold(body))
         return self._folded[hit.group("name")] if hit else None
 
-    def _in_context(self, text: str, start: int, end: int, words: list[Word]) -> bool:
-        """Whether an everyday-word name at ``text[start:end]`` means the service here."""
+    def _in_context(self, text: str, lower: str, start: int, end: int) -> bool:
+        """Whether an everyday-word name at ``lower[start:end]`` (a hit of ``self._terms``) means the
+        service here."""
         rules = self.rules
-        before = [word for _, word_end, word in words if word_end <= start]
-        after = [word for word_start, _, word in words if word_start >= end]
+        if lower[start - 1:start] == "'" or lower[end:end + 1] == "'":
+            # A word like "o'sky" or "steam's" runs across the name: only a whole-text scan sees it.
+            words = _words(lower)
+            before = [word for _, word_end, word in words if word_end <= start]
+            after = [word for word_start, _, word in words if word_start >= end]
+        else:
+            # The name has no letter or digit either side, so no word crosses its edges.
+            before = WORD.findall(lower, 0, start)
+            after = WORD.findall(lower, end)
         capitalised = text[start].isupper()
         if not capitalised and before and before[-1] in rules.other_sense_before:
             return False
