@@ -70,7 +70,8 @@ class CueMarker:
 
 
 class Featurizer:
-    """Stateless: cue tokens, word 1–2-grams and character 2–4-grams within words, hashed together."""
+    """Pure (its memos only save work): cue tokens, word 1–2-grams and character 2–4-grams within words,
+    hashed together."""
 
     def __init__(self, n_bits: int = FEATURE_BITS) -> None:
         self.n_features = 2 ** n_bits

@@ -26,6 +26,7 @@ _TAG = re.compile(r"[#@]([^\W_][\w]*)")
 _NON_ALNUM = re.compile(r"[^\w]+|_")
 # Hashtags and handles repeat across a firehose (#mondays, @mate); their lookups are remembered.
 TAG_MEMO_SIZE = 100_000
+_UNSEEN = " "  # never a slug
 
 
 def _alternatives(words: tuple[str, ...]) -> str:
@@ -87,7 +88,8 @@ def _words(lower: str) -> list[Word]:
 
 
 class ServiceMatcher:
-    """Built once from the catalog; ``find`` and ``match`` are pure and thread-safe."""
+    """Built once from the catalog; ``find`` and ``match`` are pure and thread-safe (the tag memo only
+    saves work)."""
 
     def __init__(self, services: Iterable[Service], rules: MatchRules | None = None) -> None:
         self.rules = rules or MatchRules.bundled()
@@ -192,9 +194,8 @@ class ServiceMatcher:
         found = []
         for hit in _TAG.finditer(lower):
             tag = hit.group()
-            if tag in self._tag_slugs:
-                slug = self._tag_slugs[tag]
-            else:
+            slug = self._tag_slugs.get(tag, _UNSEEN)  # one lookup: another thread may clear the memo
+            if slug == _UNSEEN:
                 slug = self._tag_slug(tag)
                 if len(self._tag_slugs) >= TAG_MEMO_SIZE:
                     self._tag_slugs.clear()
