@@ -19,7 +19,7 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.utils import murmurhash3_32
 
-MEMO_SIZE = 200_000
+MEMO_SIZE = 50_000  # per memo; about 150 bytes an entry
 _INT32_MIN = -2 ** 31
 Value = TypeVar("Value")
 
