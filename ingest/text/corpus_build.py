@@ -30,6 +30,8 @@ VALIDATION_SHARE = 5
 CORPUS_NAME = "corpus.jsonl"
 HANDWRITTEN_NAME = "corpus_handwritten.jsonl"
 WRITTEN_NAME = "corpus_written.jsonl"
+WRITTEN_TEST_NAME = "written_test.jsonl"
+WRITTEN_TEST_SALT = "downwatch-written-test:"
 REAL_NAME = "real/reddit_labelled.jsonl"
 
 PROBLEM_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -213,13 +215,25 @@ def handwritten(path: Path | None = None) -> list[dict[str, object]]:
     return rows
 
 
+def is_written_test(text: str) -> bool:
+    """The fixed rule that put a written post in the TEST file (a third), decided before any result."""
+    return _stable(f"{WRITTEN_TEST_SALT}{text}") % 3 == 0
+
+
 def written(path: Path | None = None) -> list[dict[str, object]]:
-    """Free-form training posts written in the variety of real posts (all train)."""
+    """Free-form training posts written in the variety of real posts (all train).
+
+    Their TEST half (``written_test.jsonl``) never enters the corpus; a training row that the split
+    rule puts in TEST is refused.
+    """
     source = path or Path(str(data_file(WRITTEN_NAME)))
     rows = []
     for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
         if line.strip():
             row = json.loads(line)
+            if is_written_test(row["text"]):
+                raise ValueError(f"{source}:{number} is a written TEST post by the split rule: "
+                                 f"{row['text']!r}")
             rows.append({"text": row["text"], "service": row["service"], "is_report": row["is_report"],
                          "problem": row["problem"], "lang": row.get("lang", "en"), "split": "train",
                          "family": f"written.{number}"})

@@ -42,7 +42,8 @@ def test_split_shares_no_family_and_no_generated_service(corpus: list[dict[str, 
     families = {split: {row["family"] for row in corpus if row["split"] == split}
                 for split in ("train", "validation")}
     assert not families["train"] & families["validation"]
-    generated = [row for row in corpus if not row["family"].startswith("handwritten") and row["service"]]
+    free_form = ("handwritten.", "written.", "real.")
+    generated = [row for row in corpus if not row["family"].startswith(free_form) and row["service"]]
     services = {split: {row["service"] for row in generated if row["split"] == split}
                 for split in ("train", "validation")}
     assert not services["train"] & services["validation"]
@@ -154,3 +155,50 @@ def test_a_post_that_says_nothing_fails_is_never_a_report(text: str) -> None:
     [verdict] = TextPipeline.default(load_catalog(), "k").classify([text])
     assert verdict.service is not None and not verdict.is_report
     assert verdict.confidence <= NO_EVIDENCE_CAP
+
+
+SUPPORTED_LANGUAGES = {"en", "fr", "de", "es", "pl", "cy", "nl", "pt", "it"}
+
+
+def _written(name: str) -> list[dict[str, Any]]:
+    from ingest.text.resources import data_file
+
+    text = Path(str(data_file(name))).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("name", ["corpus_written.jsonl", "written_test.jsonl"])
+def test_written_posts_are_valid(name: str) -> None:
+    rows = _written(name)
+    slugs = {service.slug for service in load_catalog()}
+    problems = {p.value for p in Problem}
+    assert len(rows) >= 300
+    for row in rows:
+        assert set(row) <= {"text", "service", "is_report", "problem", "lang", "also"}, row
+        assert row["text"].strip() and row["lang"] in SUPPORTED_LANGUAGES, row
+        assert row["service"] is None or row["service"] in slugs, row
+        if row["is_report"]:
+            assert row["service"] is not None and row["problem"] in problems, row
+            also = row.get("also", [])
+            assert all(p in problems and p != row["problem"] for p in also), row
+        else:
+            assert row["problem"] is None and "also" not in row, row
+
+
+def test_written_test_posts_never_enter_the_corpus(corpus: list[dict[str, Any]]) -> None:
+    from ingest.text.corpus_build import is_written_test
+
+    test_rows = _written("written_test.jsonl")
+    train_rows = _written("corpus_written.jsonl")
+    assert all(is_written_test(row["text"]) for row in test_rows)
+    assert not any(is_written_test(row["text"]) for row in train_rows)
+    from ingest.text.matcher import fold
+
+    in_corpus = {fold(row["text"]) for row in corpus}
+    assert not in_corpus & {fold(row["text"]) for row in test_rows}
+    assert {fold(row["text"]) for row in train_rows} <= in_corpus   # (a few equal an older row)
+    # about a third of every language's written posts is TEST
+    for lang in ("en", "fr", "de", "es"):
+        n_test = sum(1 for row in test_rows if row["lang"] == lang)
+        n_train = sum(1 for row in train_rows if row["lang"] == lang)
+        assert 0.2 <= n_test / (n_test + n_train) <= 0.45
