@@ -31,6 +31,9 @@ from ingest.text.resources import data_file
 SEED = 7
 REPORT_C = 8.0
 PROBLEM_C = 2.0
+# Free-form posts (hand-written, written, real) weigh this much more than a generated one in both fits.
+FREE_FORM_WEIGHT = 3.0
+FREE_FORM_FAMILIES = ("handwritten.", "written.", "real.")
 CORPUS_NAME = "corpus.jsonl"
 
 
@@ -74,21 +77,23 @@ def train(rows: Sequence[dict[str, Any]], services: Sequence[Service],
     featurizer = Featurizer(FEATURE_BITS)
     features = featurizer.transform(mask_all(matcher, [row["text"] for row in train_rows]))
     labels = np.array([bool(row["is_report"]) for row in train_rows], dtype=int)
+    weights = np.array([FREE_FORM_WEIGHT if str(row.get("family", "")).startswith(FREE_FORM_FAMILIES)
+                        else 1.0 for row in train_rows])
 
     def report_model() -> LogisticRegression:
         return LogisticRegression(C=REPORT_C, solver="liblinear", max_iter=2000, random_state=SEED)
 
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
     held_out_scores = cross_val_predict(report_model(), features, labels, cv=folds,
-                                        method="decision_function")
+                                        method="decision_function", params={"sample_weight": weights})
     scale, shift = _platt(np.asarray(held_out_scores), labels)
-    report = report_model().fit(features, labels)
+    report = report_model().fit(features, labels, sample_weight=weights)
 
     reports = np.flatnonzero(labels)
     problems = tuple(problem.value for problem in Problem)
     problem_labels = np.array([problems.index(train_rows[i]["problem"]) for i in reports])
     problem = LogisticRegression(C=PROBLEM_C, solver="lbfgs", max_iter=3000, random_state=SEED)
-    problem.fit(features[reports], problem_labels)
+    problem.fit(features[reports], problem_labels, sample_weight=weights[reports])
     present = [problems[i] for i in problem.classes_]
 
     return TextModel(
@@ -97,7 +102,8 @@ def train(rows: Sequence[dict[str, Any]], services: Sequence[Service],
         problem_weights=problem.coef_.T.astype(np.float32), problem_bias=problem.intercept_.copy(),
         problems=tuple(present),
         metadata={**(metadata or {}), "feature_bits": FEATURE_BITS, "seed": SEED,
-                  "report_c": REPORT_C, "problem_c": PROBLEM_C, "train_rows": len(train_rows),
+                  "report_c": REPORT_C, "problem_c": PROBLEM_C,
+                  "free_form_weight": FREE_FORM_WEIGHT, "train_rows": len(train_rows),
                   "train_reports": len(reports), "sklearn": sklearn.__version__,
                   "catalog_sha256": catalog_digest(services)},
     )
