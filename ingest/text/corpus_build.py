@@ -236,7 +236,7 @@ def written(path: Path | None = None) -> list[dict[str, object]]:
                                  f"{row['text']!r}")
             rows.append({"text": row["text"], "service": row["service"], "is_report": row["is_report"],
                          "problem": row["problem"], "lang": row.get("lang", "en"), "split": "train",
-                         "family": f"written.{number}"})
+                         "family": f"written.{number}", **({"also": row["also"]} if row.get("also") else {})})
     return rows
 
 

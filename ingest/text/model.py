@@ -21,6 +21,8 @@ from ingest.text.features import FEATURE_BITS, Featurizer
 from ingest.text.resources import data_file
 
 MODEL_NAME = "model.npz"
+# A second problem counts when the problem model gives it at least this probability.
+MIX_FLOOR = 0.2
 
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
@@ -48,6 +50,23 @@ class TextModel:
     def problem_of(self, features: sp.csr_matrix) -> list[str]:
         scores = features @ self.problem_weights + self.problem_bias
         return [self.problems[i] for i in np.asarray(scores).argmax(axis=1)]
+
+    def problem_mix(self, features: sp.csr_matrix, floor: float = MIX_FLOOR) -> list[dict[str, float]]:
+        """Per post, the main problem first and every other with probability >= ``floor``, as weights.
+
+        A post naming two problems ("gmail won't load my emails and now it's logged me out") keeps the
+        main one (the argmax, as ``problem_of``) and the rest as weights that sum with it to one.
+        """
+        scores = np.asarray(features @ self.problem_weights + self.problem_bias)
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probabilities = scores / scores.sum(axis=1, keepdims=True)
+        mixes = []
+        for row in probabilities:
+            order = np.argsort(-row, kind="stable")
+            kept = [i for rank, i in enumerate(order) if rank == 0 or row[i] >= floor]
+            total = float(row[kept].sum())
+            mixes.append({self.problems[i]: round(float(row[i]) / total, 4) for i in kept})
+        return mixes
 
     def predict(self, masked_texts: Sequence[str],
                 featurizer: Featurizer | None = None) -> tuple[np.ndarray, list[str]]:

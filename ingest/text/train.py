@@ -34,6 +34,7 @@ PROBLEM_C = 2.0
 # Free-form posts (hand-written, written, real) weigh this much more than a generated one in both fits.
 FREE_FORM_WEIGHT = 3.0
 FREE_FORM_FAMILIES = ("handwritten.", "written.", "real.")
+ALSO_WEIGHT = 0.35
 CORPUS_NAME = "corpus.jsonl"
 
 
@@ -91,9 +92,15 @@ def train(rows: Sequence[dict[str, Any]], services: Sequence[Service],
 
     reports = np.flatnonzero(labels)
     problems = tuple(problem.value for problem in Problem)
-    problem_labels = np.array([problems.index(train_rows[i]["problem"]) for i in reports])
+    # A report naming two problems is a sample of its main problem and, at ALSO_WEIGHT of its weight,
+    # of each other one: the problem model then gives the others a share (TextModel.problem_mix).
+    also = [(i, other) for i in reports for other in train_rows[i].get("also", ())]
+    problem_rows = np.concatenate([reports, np.array([i for i, _ in also], dtype=int)])
+    problem_labels = np.array([problems.index(train_rows[i]["problem"]) for i in reports]
+                              + [problems.index(other) for _, other in also])
+    problem_weights = np.concatenate([weights[reports], ALSO_WEIGHT * weights[[i for i, _ in also]]])
     problem = LogisticRegression(C=PROBLEM_C, solver="lbfgs", max_iter=3000, random_state=SEED)
-    problem.fit(features[reports], problem_labels, sample_weight=weights[reports])
+    problem.fit(features[problem_rows], problem_labels, sample_weight=problem_weights)
     present = [problems[i] for i in problem.classes_]
 
     return TextModel(
@@ -103,7 +110,8 @@ def train(rows: Sequence[dict[str, Any]], services: Sequence[Service],
         problems=tuple(present),
         metadata={**(metadata or {}), "feature_bits": FEATURE_BITS, "seed": SEED,
                   "report_c": REPORT_C, "problem_c": PROBLEM_C,
-                  "free_form_weight": FREE_FORM_WEIGHT, "train_rows": len(train_rows),
+                  "free_form_weight": FREE_FORM_WEIGHT, "also_weight": ALSO_WEIGHT,
+                  "train_rows": len(train_rows),
                   "train_reports": len(reports), "sklearn": sklearn.__version__,
                   "catalog_sha256": catalog_digest(services)},
     )

@@ -202,3 +202,33 @@ def test_written_test_posts_never_enter_the_corpus(corpus: list[dict[str, Any]])
         n_test = sum(1 for row in test_rows if row["lang"] == lang)
         n_train = sum(1 for row in train_rows if row["lang"] == lang)
         assert 0.2 <= n_test / (n_test + n_train) <= 0.45
+
+
+def test_problem_mix_keeps_the_main_problem_first_and_the_rest_as_weights() -> None:
+    import scipy.sparse as sp
+
+    model = TextModel(report_weights=np.zeros(4, dtype=np.float32), report_bias=0.0, platt_scale=1.0,
+                      platt_shift=0.0,
+                      problem_weights=np.array([[3.0, 0.0, 0.0], [0.0, 2.6, 0.0], [0.0, 0.0, 0.0],
+                                                [0.0, 0.0, 0.0]], dtype=np.float32),
+                      problem_bias=np.zeros(3), problems=("email", "login", "other"), metadata={})
+    two, one = model.problem_mix(sp.csr_matrix(np.array([[1.0, 1.0, 0, 0], [1.0, 0, 0, 0]])))
+    assert list(two) == ["email", "login"] and two["email"] > two["login"] >= 0.2
+    assert abs(sum(two.values()) - 1.0) < 1e-3
+    assert list(one) == ["email"] and one["email"] == 1.0
+    assert model.problem_of(sp.csr_matrix(np.array([[1.0, 1.0, 0, 0]]))) == ["email"]
+
+
+def test_posts_naming_two_problems_get_both() -> None:
+    """The written training posts that name two problems: main one first, the other kept as a weight."""
+    rows = [row for row in _written("corpus_written.jsonl") if row["is_report"]]
+    model = TextModel.load()
+    features = model.featurizer().transform(mask_all(ServiceMatcher(list(load_catalog())),
+                                                     [row["text"] for row in rows]))
+    mixes = model.problem_mix(features)
+    two = [(row, mix) for row, mix in zip(rows, mixes, strict=True) if row.get("also")]
+    one = [mix for row, mix in zip(rows, mixes, strict=True) if not row.get("also")]
+    assert len(two) >= 30
+    assert sum(1 for row, mix in two if next(iter(mix)) == row["problem"]) / len(two) >= 0.8
+    assert sum(1 for row, mix in two if set(row["also"]) & set(mix)) / len(two) >= 0.6
+    assert sum(1 for mix in one if len(mix) > 1) / len(one) <= 0.1
