@@ -65,4 +65,6 @@ def varied_posts(services: Iterable[Service], rules: MatchRules, seed: int = 13,
     rule_words = sorted(rules.ambiguous | rules.context | rules.other_sense_before | rules.other_sense_after)
     words = [*terms, *rule_words, *CHATTER_WORDS, *ODDITIES]
     corpus = [row["text"] for row in read_corpus()]
-    return [*corpus, *term_posts(terms, rng), *salad(words, rng, salad_count)]
+    handles = [f"{shape} @{handle} {tail}" for service in catalogue for handle in service.handles
+               for shape, tail in (("", "down?"), ("hey", "help"), ("(cc", ")"))]
+    return [*corpus, *term_posts(terms, rng), *handles, *salad(words, rng, salad_count)]
