@@ -73,3 +73,18 @@ def test_missing_input_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     expected = f"downwatch classify: error: {tmp_path / 'nope.jsonl'}: no such file"
     assert result.stderr.decode().strip() == expected
+
+
+def test_a_product_names_its_parent_and_two_problems_keep_their_weights(tmp_path: Path) -> None:
+    posts = [{"id": 1, "text": "google pay keeps declining my card at every shop, payment failed"},
+             {"id": 2, "text": "gmail won't load my emails and now it's logged me out"},
+             {"id": 3, "text": "is BT down? no internet in manc since 8"}]
+    source = write(tmp_path / "in.jsonl", [json.dumps(p) for p in posts])
+    result = classify(str(source))
+    assert result.returncode == 0, result.stderr
+    pay, mail, bt = (json.loads(line) for line in result.stdout.decode().splitlines())
+    assert (pay["service"], pay["parent"], pay["is_report"]) == ("google-pay", "google", True)
+    assert "parent" not in bt
+    assert mail["is_report"] and set(mail["problems"]) == {"email", "login"}
+    assert next(iter(mail["problems"])) == mail["problem"]
+    assert sum(mail["problems"].values()) == pytest.approx(1.0, abs=1e-3)

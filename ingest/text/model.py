@@ -76,6 +76,14 @@ class TextModel:
         features = (featurizer or self.featurizer()).transform(masked_texts)
         return self.report_probability(features), self.problem_of(features)
 
+    def predict_mix(self, masked_texts: Sequence[str], featurizer: Featurizer | None = None
+                    ) -> tuple[np.ndarray, list[dict[str, float]]]:
+        """Calibrated P(report) and the problem mix (``problem_mix``), for texts already masked."""
+        if not masked_texts:
+            return np.zeros(0), []
+        features = (featurizer or self.featurizer()).transform(masked_texts)
+        return self.report_probability(features), self.problem_mix(features)
+
     def save(self, path: Path) -> None:
         report = np.flatnonzero(self.report_weights)
         rows, cols = np.nonzero(self.problem_weights)

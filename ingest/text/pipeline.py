@@ -13,8 +13,8 @@ become signals by the one conversion (``ingest.sources.structured.observation_si
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from downwatch.records import Kind, Observation, Problem, Service, Signal
 from ingest.sources.structured import observation_signal
@@ -34,12 +34,15 @@ _STRUCTURED_KINDS = (Kind.REPORT, Kind.PROBE, Kind.STATUS)
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """What the pipeline makes of one post; ``problem`` is None unless it is a report."""
+    """What the pipeline makes of one post; ``problem`` is None unless it is a report, and then
+    ``problems`` is its problem mix: the main one (``problem``) first, any other the post names, as
+    weights that sum to one."""
 
     service: str | None
     is_report: bool
     problem: str | None
     confidence: float
+    problems: Mapping[str, float] = field(default_factory=dict)
 
 
 NO_SERVICE = Classification(service=None, is_report=False, problem=None, confidence=0.0)
@@ -99,14 +102,14 @@ class TextPipeline:
             evident.append(self.evidence.says_trouble(text.lower()))
         if not masked:
             return results
-        probabilities, problems = self.model.predict(masked, self._featurizer)
-        for index, service, probability, problem, trouble in zip(
-                positions, services, probabilities, problems, evident, strict=True):
+        probabilities, mixes = self.model.predict_mix(masked, self._featurizer)
+        for index, service, probability, mix, trouble in zip(
+                positions, services, probabilities, mixes, evident, strict=True):
             if not trouble:
                 probability = min(float(probability), NO_EVIDENCE_CAP)
             is_report = bool(probability >= self.report_threshold)
-            results[index] = Classification(service, is_report, problem if is_report else None,
-                                            round(float(probability), 4))
+            results[index] = Classification(service, is_report, next(iter(mix)) if is_report else None,
+                                            round(float(probability), 4), mix if is_report else {})
         return results
 
     def signals(self, observations: Sequence[Observation]) -> list[Signal]:
@@ -139,7 +142,8 @@ class TextPipeline:
             observed_at=obs.observed_at, source=obs.source, external_id=obs.external_id,
             weight=verdict.confidence, location=self.gazetteer.locate(text, obs.location),
             author_hash=self._hash(obs),
-            evidence={"text": text[:EVIDENCE_CHARS], "url": anonymous_link(obs.url, obs.author)},
+            evidence={"text": text[:EVIDENCE_CHARS], "url": anonymous_link(obs.url, obs.author),
+                      **({"problems": dict(verdict.problems)} if len(verdict.problems) > 1 else {})},
         )
 
     def _structured_signal(self, obs: Observation) -> Signal:

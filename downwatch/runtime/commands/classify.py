@@ -5,7 +5,10 @@ ignored, blank lines skipped. ``IN`` may be ``-`` for standard input.
 Output: one line per post, in input order:
 ``{"id", "service", "is_report", "problem", "confidence"}`` — ``service`` a catalog slug or null,
 ``problem`` null unless it is a report, ``confidence`` the calibrated probability that the post
-reports ``service`` failing now (0 when it names no catalogue service).
+reports ``service`` failing now (0 when it names no catalogue service) — plus ``"parent"``, the slug
+of the service a product belongs to, where it has one (a report for ``google-pay`` counts for
+``google`` too), and for a report naming more than one problem ``"problems"``: the main one first,
+each with its weight (they sum to 1).
 
 Posts are read and classified in batches, so memory stays flat on any input size; a line may hold
 at most 1 MiB (``downwatch.input_limits``). A bad line (longer than that, invalid UTF-8, invalid JSON
@@ -19,7 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -50,10 +53,11 @@ def run(args: argparse.Namespace) -> int:
     from ingest.text.pipeline import TextPipeline
 
     settings = load_settings(args.config)
-    pipeline = TextPipeline.default(load_catalog(settings.catalog_path), hash_key="classify-only")
+    catalog = load_catalog(settings.catalog_path)
+    pipeline = TextPipeline.default(catalog, hash_key="classify-only")
     name = display_name(args.input)
     with open_input(args.input, EXPECTED) as handle:
-        lines = classified_lines(pipeline, posts(handle, name))
+        lines = classified_lines(pipeline, posts(handle, name), catalog.parents())
         if args.output is None:
             for line in lines:
                 sys.stdout.write(line)
@@ -90,20 +94,27 @@ def posts(handle: IO[bytes], name: str) -> Iterator[tuple[str | int, str]]:
             yield post
 
 
-def classified_lines(pipeline: TextPipeline, source: Iterator[tuple[str | int, str]]) -> Iterator[str]:
+def classified_lines(pipeline: TextPipeline, source: Iterator[tuple[str | int, str]],
+                     parents: Mapping[str, str]) -> Iterator[str]:
     batch: list[tuple[str | int, str]] = []
     for post in source:
         batch.append(post)
         if len(batch) == BATCH:
-            yield from _classify(pipeline, batch)
+            yield from _classify(pipeline, batch, parents)
             batch = []
     if batch:
-        yield from _classify(pipeline, batch)
+        yield from _classify(pipeline, batch, parents)
 
 
-def _classify(pipeline: TextPipeline, batch: list[tuple[str | int, str]]) -> Iterator[str]:
+def _classify(pipeline: TextPipeline, batch: list[tuple[str | int, str]],
+              parents: Mapping[str, str]) -> Iterator[str]:
     verdicts = pipeline.classify([text for _, text in batch])
     for (post_id, _), verdict in zip(batch, verdicts, strict=True):
-        yield json.dumps({"id": post_id, "service": verdict.service, "is_report": verdict.is_report,
-                          "problem": verdict.problem, "confidence": verdict.confidence},
-                         ensure_ascii=False) + "\n"
+        row: dict[str, object] = {"id": post_id, "service": verdict.service, "is_report": verdict.is_report,
+                                  "problem": verdict.problem, "confidence": verdict.confidence}
+        parent = parents.get(verdict.service or "")
+        if parent is not None:
+            row["parent"] = parent
+        if len(verdict.problems) > 1:
+            row["problems"] = dict(verdict.problems)
+        yield json.dumps(row, ensure_ascii=False) + "\n"
