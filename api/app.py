@@ -169,7 +169,8 @@ async def _report_writer_context(app: web.Application) -> AsyncIterator[None]:
     writer = ReportWriter(app[POOL], app[METRICS], writers=tuning.report_writers,
                           batch_limit=tuning.report_batch_limit,
                           bucket_seconds=app[SETTINGS].bucket_seconds,
-                          answer_timeout=app[SETTINGS].store_timeout_seconds)
+                          answer_timeout=app[SETTINGS].store_timeout_seconds,
+                          parents=app[CATALOG].parents())
     writer.start()
     app[REPORT_WRITER] = writer
     try:

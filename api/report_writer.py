@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
@@ -23,7 +23,7 @@ from api.metrics import ApiMetrics
 from downwatch.errors import StoreUnavailable
 from downwatch.records import Signal
 from downwatch.store.guard import is_store_failure
-from downwatch.store.signals import store_signals
+from downwatch.store.signals import NO_PARENTS, store_signals
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,10 @@ class PendingReport:
 
 class ReportWriter:
     def __init__(self, pool: asyncpg.Pool, metrics: ApiMetrics, *, writers: int = 2,
-                 batch_limit: int = 2000, bucket_seconds: int = 60, answer_timeout: float = 2.0) -> None:
+                 batch_limit: int = 2000, bucket_seconds: int = 60, answer_timeout: float = 2.0,
+                 parents: Mapping[str, str] = NO_PARENTS) -> None:
         self._pool = pool
+        self._parents = parents
         self._answer_timeout = answer_timeout
         self._metrics = metrics
         self._batch_limit = batch_limit
@@ -97,7 +99,8 @@ class ReportWriter:
         for attempt in range(TRANSIENT_RETRIES + 1):
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    stored = await store_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+                    stored = await store_signals(conn, signals, bucket_seconds=self._bucket_seconds,
+                                                 parents=self._parents)
                 return stored.counted
             except TRANSIENT_ERRORS as exc:
                 if attempt == TRANSIENT_RETRIES:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -29,7 +29,7 @@ from downwatch.records import Observation, Signal
 from downwatch.store.cursors import load_cursor, save_cursor
 from downwatch.store.guard import STORE_UNAVAILABLE
 from downwatch.store.health import read_health, record_error, record_success
-from downwatch.store.signals import insert_signals
+from downwatch.store.signals import NO_PARENTS, insert_signals
 from ingest.sources.backoff import Backoff
 from ingest.sources.base import Cursor, FetchResult, Source, UpstreamError
 
@@ -78,8 +78,9 @@ def lag_seconds(observations: Sequence[Observation], now: datetime) -> float | N
 class SourceRunner:
     def __init__(self, source: Source, pipeline: SignalPipeline, pool: asyncpg.Pool, *,
                  backoff: Backoff | None = None, bucket_seconds: int = 60,
-                 publish: Publish | None = None) -> None:
+                 publish: Publish | None = None, parents: Mapping[str, str] = NO_PARENTS) -> None:
         self.source = source
+        self._parents = parents
         self._publish = publish
         self._pipeline = pipeline
         self._pool = pool
@@ -111,7 +112,8 @@ class SourceRunner:
             self._cursor = batch.cursor
             return stored
         async with self._pool.acquire() as conn, conn.transaction():
-            stored = await insert_signals(conn, batch.signals, bucket_seconds=self._bucket_seconds)
+            stored = await insert_signals(conn, batch.signals, bucket_seconds=self._bucket_seconds,
+                                          parents=self._parents)
             await save_cursor(conn, self.source.name, batch.cursor)
         self._cursor = batch.cursor
         return stored

@@ -10,7 +10,9 @@ the same way (``downwatch.runtime.ticker.observations_from_rows``):
   major 2/3, critical 1).
 
 ``counts_from_signals`` aggregates a table of signals exactly as ingest does when it stores them, so
-counts built in memory and counts read back from the store replay to the same verdicts.
+counts built in memory and counts read back from the store replay to the same verdicts; stored counts
+of a parent service (``google``) already hold its products' reports and posts (``google-pay``:
+``downwatch.store.signals``), a table of signals holds only what each service was named in.
 """
 
 from __future__ import annotations

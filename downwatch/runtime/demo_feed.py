@@ -78,7 +78,8 @@ async def _serve(job: FeedJob, lines: IO[str], say: Callable[[dict[str, Any]], N
             for begin, end in chunks(fed_until, until, scenario.start):
                 observations = [o for minute in scenario.observations(begin, end) for o in minute]
                 signals = pipeline.signals(observations)
-                stored = await insert_signals(conn, signals, bucket_seconds=job.bucket_seconds)
+                stored = await insert_signals(conn, signals, bucket_seconds=job.bucket_seconds,
+                                              parents=catalog.parents())
                 fed_until = end
                 say({"fed_until": end.isoformat(), "stored": stored})
             say({"done": fed_until.isoformat()})

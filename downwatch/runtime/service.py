@@ -59,8 +59,8 @@ def build_app(settings: Settings, *, with_sources: bool = True, follower: bool =
         pipeline = default_pipeline(catalog, settings.hash_key, settings.report_window_seconds)
 
         def runners(app: web.Application) -> list[SourceRunner]:
-            return [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds)
-                    for source in sources]
+            return [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds,
+                                 parents=catalog.parents()) for source in sources]
 
         background.append(ingest_context(runners))
     return create_app(settings, catalog=catalog, background=background)

@@ -1,6 +1,12 @@
 """Storing signals: idempotent on (source, external_id), with per-bucket counts of the counted ones
 kept in step (a report that does not count is stored with ``counted = false``).
 
+A report or post for a product that belongs to another service (``parents``: child slug -> parent
+slug, ``Catalog.parents``) is added to the parent's counts too, so the parent's verdict, its history
+and every replay of stored counts see it; probes and status readings stay the product's own. (One
+identity reporting both the product and the parent in a window is counted once for each, so twice
+for the parent.)
+
 Call ``insert_signals`` inside the caller's transaction when other writes (an ingest cursor) must
 commit atomically with the signals; on its own it opens one.
 """
@@ -8,7 +14,7 @@ commit atomically with the signals; on its own it opens one.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -71,25 +77,34 @@ class StoredSignals:
     """external ids among ``new`` that count (see ``downwatch.store.count_claims``)."""
 
 
+ROLLED_UP_KINDS = frozenset({"report", "post"})
+"""The kinds of signal a product's parent counts as its own."""
+NO_PARENTS: Mapping[str, str] = {}
+
+
 async def insert_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
-                         bucket_seconds: int = 60, not_before: datetime | None = None) -> int:
+                         bucket_seconds: int = 60, not_before: datetime | None = None,
+                         parents: Mapping[str, str] = NO_PARENTS) -> int:
     """Store the signals not stored before and add the counted ones to the counts; return how many
     were new (counted or not).
 
     Signals older than ``not_before`` (the retention horizon) are not stored.
     """
-    stored = await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
+    stored = await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before,
+                                 parents=parents)
     return len(stored.new)
 
 
 async def store_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
-                        bucket_seconds: int = 60, not_before: datetime | None = None) -> StoredSignals:
+                        bucket_seconds: int = 60, not_before: datetime | None = None,
+                        parents: Mapping[str, str] = NO_PARENTS) -> StoredSignals:
     """``insert_signals``, saying which signals were new and which of them count."""
     if not signals:
         return StoredSignals()
     if not conn.is_in_transaction():
         async with conn.transaction():
-            return await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before)
+            return await store_signals(conn, signals, bucket_seconds=bucket_seconds, not_before=not_before,
+                                       parents=parents)
     unique: dict[tuple[str, str], Signal] = {}
     for signal in signals:
         if not_before is None or signal.observed_at >= not_before:
@@ -113,22 +128,24 @@ async def store_signals(conn: asyncpg.Connection, signals: Sequence[Signal], *,
         [s.evidence for s in fresh], [s.external_id in judged.counted for s in fresh])
     counted = [s for s in fresh if s.external_id in judged.counted]
     if counted:
-        await _add_counts(conn, counted, bucket_seconds, judged.new_reporters)
+        await _add_counts(conn, counted, bucket_seconds, judged.new_reporters, parents)
     return StoredSignals(frozenset(s.external_id for s in fresh), judged.counted)
 
 
 async def _add_counts(conn: asyncpg.Connection, fresh: Sequence[Signal], bucket_seconds: int,
-                      reporters: Set[str]) -> None:
+                      reporters: Set[str], parents: Mapping[str, str]) -> None:
     totals: dict[tuple[str, datetime, str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
     places: dict[tuple[str, datetime, str], int] = defaultdict(int)
     for s in fresh:
         bucket = bucket_of(s.observed_at, bucket_seconds)
-        total = totals[(s.service, bucket, str(s.kind), str(s.problem))]
-        total[0] += 1
-        total[1] += s.weight
-        total[2] += 1 if s.external_id in reporters else 0
-        if s.location:
-            places[(s.service, bucket, s.location)] += 1
+        parent = parents.get(s.service) if str(s.kind) in ROLLED_UP_KINDS else None
+        for service in (s.service,) if parent is None else (s.service, parent):
+            total = totals[(service, bucket, str(s.kind), str(s.problem))]
+            total[0] += 1
+            total[1] += s.weight
+            total[2] += 1 if s.external_id in reporters else 0
+            if s.location:
+                places[(service, bucket, s.location)] += 1
     keys = sorted(totals)
     await conn.execute(UPSERT_COUNTS, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys],
                        [k[3] for k in keys], [int(totals[k][0]) for k in keys],

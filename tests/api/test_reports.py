@@ -174,3 +174,13 @@ async def test_forwarded_for_is_believed_only_from_trusted_proxies(make_client: 
     behind_proxy = await make_client(replace(settings, trusted_proxies=("127.0.0.0/8",)))
     assert [await counted(behind_proxy, "198.51.100.1"), await counted(behind_proxy, "203.0.113.2"),
             await counted(behind_proxy, "192.0.2.9, 203.0.113.2")] == [True, True, False]
+
+
+async def test_a_report_for_a_product_counts_for_its_parent(client: TestClient[Any, Any],
+                                                            pool: asyncpg.Pool) -> None:
+    response = await client.post(ROUTE, json={"service": "google-pay", "problem": "payments"},
+                                 headers=unique_agent())
+    assert response.status == 202 and (await response.json())["counted"] is True
+    rows = await pool.fetch("SELECT service, sum(n) AS n FROM counts WHERE kind = 'report' "
+                            "AND service IN ('google', 'google-pay') GROUP BY service ORDER BY service")
+    assert [(r["service"], r["n"]) for r in rows] == [("google", 1), ("google-pay", 1)]

@@ -163,3 +163,25 @@ async def test_catalog_sync_keeps_admin_edits(fresh_database_url: str) -> None:
         assert rows["ee"]["name"] == "EE Mobile" and rows["ee"]["origin"] == "admin"
     finally:
         await conn.close()
+
+
+async def test_a_products_reports_and_posts_count_for_its_parent_too(fresh_database_url: str) -> None:
+    conn = await connect(fresh_database_url)
+    try:
+        probe = Signal(service="google-pay", kind=Kind.PROBE, problem=Problem.WEBSITE, observed_at=T0,
+                       source="probe", external_id="p1", weight=1.0)
+        post = Signal(service="google-pay", kind=Kind.POST, problem=Problem.PAYMENTS, observed_at=T0,
+                      source="social", external_id="s1", weight=0.75, author_hash="a3")
+        batch = [signal("r1", T0, service="google-pay", problem=Problem.PAYMENTS), post, probe,
+                 signal("r2", T0, service="bt", author="a2")]
+        assert await insert_signals(conn, batch, parents={"google-pay": "google"}) == 4
+        rows = await conn.fetch("SELECT service, kind, n, weight FROM counts ORDER BY service, kind")
+        assert [(r["service"], r["kind"], r["n"], r["weight"]) for r in rows] == [
+            ("bt", "report", 1, 1.0), ("google", "post", 1, 0.75), ("google", "report", 1, 1.0),
+            ("google-pay", "post", 1, 0.75), ("google-pay", "probe", 1, 1.0),
+            ("google-pay", "report", 1, 1.0)]
+        places = await conn.fetch("SELECT service, n FROM location_counts ORDER BY service")
+        assert [(r["service"], r["n"]) for r in places] == [("bt", 1), ("google", 1), ("google-pay", 1)]
+        assert await conn.fetchval("SELECT count(*) FROM signals") == 4
+    finally:
+        await conn.close()

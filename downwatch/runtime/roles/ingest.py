@@ -43,7 +43,7 @@ def sources_context(settings: Settings, catalog: Catalog, only: Sequence[str] = 
         publisher = app.get(PUBLISHER)
         publish = publisher.submit_all if publisher is not None else None
         made = [SourceRunner(source, pipeline, app[POOL], bucket_seconds=settings.bucket_seconds,
-                             publish=publish) for source in sources]
+                             publish=publish, parents=catalog.parents()) for source in sources]
         started_at = datetime.now(UTC)
         app[METRICS].add_gauge(Gauge(
             "downwatch_role_lag_seconds", "How far each role of this process is behind (ingest: per "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from aiohttp import web
 from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-from api.keys import HEALTH_CHECKS, METRICS, SETTINGS
+from api.keys import CATALOG, HEALTH_CHECKS, METRICS, SETTINGS
 from api.metrics import Gauge
 from downwatch.records import Signal
 from downwatch.runtime.bus.codec import decode_signal
@@ -30,7 +31,7 @@ from downwatch.runtime.bus.connection import Bus
 from downwatch.runtime.bus.names import STREAM, SUBJECT_PREFIX, WRITER_DURABLE
 from downwatch.runtime.wiring import CleanupContext, task_context
 from downwatch.store.pool import create_pool
-from downwatch.store.signals import insert_signals
+from downwatch.store.signals import NO_PARENTS, insert_signals
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,9 @@ def consumer_config() -> ConsumerConfig:
 
 class SignalWriter:
     def __init__(self, bus: Bus, pool: asyncpg.Pool, *, bucket_seconds: int,
-                 batch_limit: int = BATCH_LIMIT) -> None:
+                 batch_limit: int = BATCH_LIMIT, parents: Mapping[str, str] = NO_PARENTS) -> None:
         self._bus = bus
+        self._parents = parents
         self._pool = pool
         self._bucket_seconds = bucket_seconds
         self._batch_limit = batch_limit
@@ -119,7 +121,8 @@ class SignalWriter:
         while signals:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    stored = await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds)
+                    stored = await insert_signals(conn, signals, bucket_seconds=self._bucket_seconds,
+                                                  parents=self._parents)
                 break
             except Exception as exc:  # the store failed: keep the batch (not acked), retry it
                 self._failed(exc, "storing a batch")
@@ -167,7 +170,8 @@ def writer_context() -> CleanupContext:
         # Its own pool: background work, whose statements may take the 60 s of a busy server (the
         # request pool's 2 s bound would turn a slow batch into a retry loop).
         pool = await create_pool(settings.database_url, min_size=1, max_size=2)
-        writer = SignalWriter(app[BUS], pool, bucket_seconds=settings.bucket_seconds)
+        writer = SignalWriter(app[BUS], pool, bucket_seconds=settings.bucket_seconds,
+                              parents=app[CATALOG].parents())
         app[HEALTH_CHECKS].add("writer", writer.health.check)
         app[METRICS].add_gauge(Gauge("downwatch_writer", "The write role: batches, signals stored, "
                                      "duplicates, failures, malformed, messages pending in the stream.",
