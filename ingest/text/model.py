@@ -9,9 +9,10 @@ a probability by Platt scaling fitted on cross-validated scores, and a multinomi
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -51,21 +52,26 @@ class TextModel:
         scores = features @ self.problem_weights + self.problem_bias
         return [self.problems[i] for i in np.asarray(scores).argmax(axis=1)]
 
-    def problem_mix(self, features: sp.csr_matrix, floor: float = MIX_FLOOR) -> list[dict[str, float]]:
+    def problem_mix(self, features: sp.csr_matrix, floor: float = MIX_FLOOR) -> list[Mapping[str, float]]:
         """Per post, the main problem first and every other with probability >= ``floor``, as weights.
 
         A post naming two problems ("gmail won't load my emails and now it's logged me out") keeps the
-        main one (the argmax, as ``problem_of``) and the rest as weights that sum with it to one.
+        main one (the argmax, as ``problem_of``) and the rest as weights that sum with it to one. Most
+        posts name one: theirs is a shared read-only ``{problem: 1.0}``.
         """
         scores = np.asarray(features @ self.problem_weights + self.problem_bias)
         scores = np.exp(scores - scores.max(axis=1, keepdims=True))
         probabilities = scores / scores.sum(axis=1, keepdims=True)
-        mixes = []
-        for row in probabilities:
-            order = np.argsort(-row, kind="stable")
-            kept = [i for rank, i in enumerate(order) if rank == 0 or row[i] >= floor]
-            total = float(row[kept].sum())
-            mixes.append({self.problems[i]: round(float(row[i]) / total, 4) for i in kept})
+        main = probabilities.argmax(axis=1)
+        kept = probabilities >= floor
+        kept[np.arange(len(main)), main] = True
+        singles = [MappingProxyType({problem: 1.0}) for problem in self.problems]
+        mixes: list[Mapping[str, float]] = [singles[i] for i in main.tolist()]
+        for row in np.flatnonzero(kept.sum(axis=1) > 1).tolist():
+            chosen = np.flatnonzero(kept[row])
+            chosen = chosen[np.argsort(-probabilities[row, chosen], kind="stable")]
+            total = float(probabilities[row, chosen].sum())
+            mixes[row] = {self.problems[i]: round(float(probabilities[row, i]) / total, 4) for i in chosen}
         return mixes
 
     def predict(self, masked_texts: Sequence[str],
@@ -77,7 +83,7 @@ class TextModel:
         return self.report_probability(features), self.problem_of(features)
 
     def predict_mix(self, masked_texts: Sequence[str], featurizer: Featurizer | None = None
-                    ) -> tuple[np.ndarray, list[dict[str, float]]]:
+                    ) -> tuple[np.ndarray, list[Mapping[str, float]]]:
         """Calibrated P(report) and the problem mix (``problem_mix``), for texts already masked."""
         if not masked_texts:
             return np.zeros(0), []

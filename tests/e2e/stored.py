@@ -9,6 +9,8 @@ from typing import Any
 
 import asyncpg
 
+from downwatch.catalog import load_catalog
+
 SIGNAL_IDS = "SELECT source, external_id, author_hash, location FROM signals"
 RAW_TEXT_IN_EVIDENCE = "SELECT count(*) FROM signals WHERE strpos(evidence::text, $1) > 0"
 DOUBLED = """
@@ -41,6 +43,20 @@ class StoreSnapshot:
         return self.ids.get(source, [])
 
 
+def with_parents(counts: dict[BucketKey, tuple[int, float]]) -> dict[BucketKey, tuple[int, float]]:
+    """Per-bucket counts of the signals as the store keeps them: a product's reports and posts also
+    count for its parent (the bundled catalog's ``parents``)."""
+    parents = load_catalog().parents()
+    total: dict[BucketKey, list[float]] = {}
+    for (service, bucket, kind, problem), (n, weight) in counts.items():
+        rolled = parents.get(service) if kind in ("report", "post") else None
+        for target in (service,) if rolled is None else (service, rolled):
+            entry = total.setdefault((target, bucket, kind, problem), [0, 0.0])
+            entry[0] += n
+            entry[1] += weight
+    return {key: (int(n), round(weight, 3)) for key, (n, weight) in total.items()}
+
+
 async def _snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
     conn = await asyncpg.connect(dsn)
     try:
@@ -52,8 +68,8 @@ async def _snapshot(dsn: str, bucket_seconds: int) -> StoreSnapshot:
             authors.setdefault(row["source"], set()).add(row["author_hash"])
             locations.setdefault(row["source"], []).append(row["location"])
         doubled = [(r["source"], r["external_id"], r["n"]) for r in await conn.fetch(DOUBLED)]
-        per_bucket = {(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], round(r["weight"], 3))
-                      for r in await conn.fetch(SIGNALS_PER_BUCKET, float(bucket_seconds))}
+        per_bucket = with_parents({(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], r["weight"])
+                                   for r in await conn.fetch(SIGNALS_PER_BUCKET, float(bucket_seconds))})
         counts = {(r["service"], r["bucket"], r["kind"], r["problem"]): (r["n"], round(r["weight"], 3))
                   for r in await conn.fetch(COUNTS)}
         health = {r["source"]: r["items_total"] for r in await conn.fetch(HEALTH)}

@@ -43,9 +43,11 @@ def expected_signals(events: list[str]) -> set[str]:
 async def stored(dsn: str) -> tuple[list[str], int]:
     conn = await asyncpg.connect(dsn)
     try:
-        ids = [row[0] for row in await conn.fetch("SELECT external_id FROM signals WHERE source = 'bluesky'")]
+        rows = await conn.fetch("SELECT external_id, service FROM signals WHERE source = 'bluesky'")
         counted = await conn.fetchval("SELECT coalesce(sum(n), 0) FROM counts WHERE kind = 'post'")
-        return ids, int(counted)
+        parents = load_catalog().parents()
+        rolled_up = sum(1 for row in rows if row["service"] in parents)  # also counted for the parent
+        return [row["external_id"] for row in rows], int(counted) - rolled_up
     finally:
         await conn.close()
 
