@@ -76,11 +76,10 @@ class TextModel:
 
     def predict(self, masked_texts: Sequence[str],
                 featurizer: Featurizer | None = None) -> tuple[np.ndarray, list[str]]:
-        """Calibrated P(report) and the most likely problem, for texts already masked."""
-        if not masked_texts:
-            return np.zeros(0), []
-        features = (featurizer or self.featurizer()).transform(masked_texts)
-        return self.report_probability(features), self.problem_of(features)
+        """Calibrated P(report) and the most likely problem (the first of ``predict_mix``'s mix), for
+        texts already masked."""
+        probabilities, mixes = self.predict_mix(masked_texts, featurizer)
+        return probabilities, [next(iter(mix)) for mix in mixes]
 
     def predict_mix(self, masked_texts: Sequence[str], featurizer: Featurizer | None = None
                     ) -> tuple[np.ndarray, list[Mapping[str, float]]]:
