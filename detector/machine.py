@@ -2,10 +2,12 @@
 
 Evidence for ``degraded``: a surprising bucket (score >= score_degraded) or a sustained rise (CUSUM >=
 cusum_degraded), backed since the rise began by enough volume, enough distinct reporters, enough
-reporters per signal (a flood from a few clients is not an outage) and a high enough observed/expected
-ratio; or probes failing for several buckets; or the status page saying major/critical. Evidence for
-``down``: the same at the stricter thresholds, for ``down_confirm_buckets`` buckets in a row. Back to
-``up`` after ``recover_buckets`` calm buckets in a row.
+reporters per signal (a flood from a few clients is not an outage; asked of the run and of the last
+``excess_window_seconds``, so a crowd earlier in a long run cannot carry a later flood) and a high
+enough observed/expected ratio; or probes failing for several buckets; or the status page saying
+major/critical. Evidence for ``down``: the same at the stricter thresholds, for
+``down_confirm_buckets`` buckets in a row. Back to ``up`` after ``recover_buckets`` calm buckets in a
+row.
 
 ``advance`` updates every service's CUSUM and run statistics and lists the candidates (in alarm, or a
 surprising bucket, a high CUSUM or outside evidence); ``decide`` moves a candidate's alarm; ``show``
@@ -44,6 +46,7 @@ from detector.state import (
     PEAK_COUNT,
     PROBE_RUN,
     RELEASE_RUN,
+    REPORTER_EXCESS,
     RUN_EXP,
     RUN_OBS,
     RUN_REPORTERS,
@@ -77,6 +80,7 @@ def advance(rows: np.ndarray, bucket: float, observed: np.ndarray, expected: np.
         if has_stale and stale[i]:
             continue
         rows[EXCESS, i] = rows[EXCESS, i] * decay + (observed[i] - expected[i]) * gain
+        rows[REPORTER_EXCESS, i] = rows[REPORTER_EXCESS, i] * decay + (reporters[i] - expected[i]) * gain
         if rows[EXCESS, i] <= 0.0:
             rows[EXCESS_SINCE, i] = np.nan
         elif not math.isfinite(rows[EXCESS_SINCE, i]):
@@ -130,6 +134,7 @@ def decide(rows: np.ndarray, i: int, bucket: float, x: float, e: float, s: float
     run_exp = rows[RUN_EXP, i]
     ratio = run_obs / maximum(run_exp, MIN_MEAN)
     crowd_degraded = (run_rep - run_exp >= limits.min_reporter_share * (run_obs - run_exp)
+                      and rows[REPORTER_EXCESS, i] >= limits.min_reporter_share * rows[EXCESS, i]
                       and run_rep >= limits.min_reporters_degraded and ratio >= limits.min_ratio_degraded
                       and rows[EXCESS, i] >= limits.incident_excess)
     crowd_down = crowd_degraded and run_rep >= limits.min_reporters_down and ratio >= limits.min_ratio_down

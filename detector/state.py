@@ -24,10 +24,12 @@ from downwatch.errors import InputError
 HOURS, WEEKDAYS = 24, 7
 BURST_LEVELS = 12
 """Sizes of rise whose up-crossings a service counts (``detector.bursts``)."""
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """2: ``excess`` (the windowed count above expected) and the burst counts added; 3: ``excess_since``
-added (a version-2 state loads with it unknown)."""
-PREVIOUS_VERSION = 2
+added (a version-2 state loads with it unknown); 4: ``reporter_excess`` added (an older state loads with
+it 0: no crowd above expected yet)."""
+APPENDED_SINCE = {2: ("excess_since", "reporter_excess"), 3: ("reporter_excess",)}
+"""The last rows each older version lacks."""
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
 
@@ -78,6 +80,9 @@ class DetectorState:
     severity: np.ndarray
     last_bucket: np.ndarray
     excess_since: np.ndarray
+    reporter_excess: np.ndarray
+    """Distinct reporters above expected over the last ``excess_window_seconds``, weighted as ``excess``:
+    the crowd behind the windowed excess."""
     """The bucket from which the windowed excess has been above 0 without a break (NaN: it is not): where
     the rise an alarm opens on began."""
     rows: np.ndarray = field(init=False, repr=False, compare=False)
@@ -131,11 +136,12 @@ class DetectorState:
         if len(blob) < _HEADER.size:
             raise InputError("detector state is truncated")
         magic, version, _ = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or version not in (PREVIOUS_VERSION, FORMAT_VERSION):
+        if magic != _MAGIC or (version != FORMAT_VERSION and version not in APPENDED_SINCE):
             raise InputError(f"detector state has an unknown format (version {version})")
         values = np.frombuffer(blob, dtype="<f8", offset=_HEADER.size)
-        if version == PREVIOUS_VERSION and values.size == STATE_ROWS - 1:
-            values = np.append(values, np.nan)  # excess_since, the last row, unknown
+        missing = APPENDED_SINCE.get(version, ())
+        if missing and values.size == STATE_ROWS - len(missing):
+            values = np.append(values, [np.nan if name == "excess_since" else 0.0 for name in missing])
         if values.size != STATE_ROWS:
             raise InputError(f"detector state holds {values.size} numbers, expected {STATE_ROWS}")
         self.rows[:, i] = values
@@ -173,5 +179,5 @@ CALM_START, ALARM_AGE = ROW["calm_start"], ROW["alarm_age"]
 PROBE_RUN, STATUS = ROW["probe_run"], ROW["status"]
 SINCE, ONSET, DETECTED, PEAK_COUNT = ROW["since"], ROW["onset"], ROW["detected"], ROW["peak_count"]
 PEAK_AT, SEVERITY, LAST_BUCKET = ROW["peak_at"], ROW["severity"], ROW["last_bucket"]
-EXCESS_SINCE = ROW["excess_since"]
+EXCESS_SINCE, REPORTER_EXCESS = ROW["excess_since"], ROW["reporter_excess"]
 """The row of each one-row field (and the first row of ``hod``/``dow``), for the compiled loops."""

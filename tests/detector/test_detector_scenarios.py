@@ -133,19 +133,23 @@ def test_state_round_trips_through_bytes_and_continues_identically() -> None:
         feed.minute += 1
 
 
-def test_a_state_saved_by_the_previous_format_loads_and_continues() -> None:
-    """Version 2 had no ``excess_since`` (the last row): a stored live state from before the upgrade
-    loads with it unknown instead of being refused (which would make every service cold again)."""
+@pytest.mark.parametrize(("version", "missing"), [(2, 2), (3, 1)])
+def test_a_state_saved_by_an_older_format_loads_and_continues(version: int, missing: int) -> None:
+    """Version 2 had neither ``excess_since`` nor ``reporter_excess`` (the last two rows), version 3 not
+    the last: a stored live state from before an upgrade loads with them unknown (and no crowd above
+    expected yet) instead of being refused (which would make every service cold again)."""
     feed = warmed(days=2)
     blob = feed.detector.state_bytes("bt")
     size = int.from_bytes(blob[:4], "little")
     state, tail = blob[4:4 + size], blob[4 + size:]
     magic, _, reserved = struct.unpack_from("<4sHH", state)
-    previous = struct.pack("<4sHH", magic, 2, reserved) + state[8:-8]
+    older = struct.pack("<4sHH", magic, version, reserved) + state[8:-8 * missing]
     twin = LiveDetector(["bt"])
-    twin.load_state("bt", len(previous).to_bytes(4, "little") + previous + tail)
-    assert np.isnan(twin.state.excess_since[0])
-    assert twin.state.to_bytes(0)[:-8] == state[:-8]
+    twin.load_state("bt", len(older).to_bytes(4, "little") + older + tail)
+    assert twin.state.reporter_excess[0] == 0.0
+    if version == 2:
+        assert np.isnan(twin.state.excess_since[0])
+    assert twin.state.to_bytes(0)[8:-8 * missing] == state[8:-8 * missing]
     obs = {"bt": BucketObservation("bt", feed.now, reports=5.0)}
     assert twin.update(feed.now, obs, now=feed.now).changed == feed.detector.update(feed.now, obs,
                                                                                     now=feed.now).changed

@@ -194,3 +194,17 @@ def test_daily_floods_from_a_few_clients_do_not_make_a_real_rise_normal() -> Non
     statuses = [series.feed(80.0, reporters=80.0) for _ in range(6)]
     assert "degraded" in statuses or "down" in statuses
     assert series.opened == 1
+
+
+def test_a_flood_from_three_clients_is_not_carried_by_an_earlier_crowd() -> None:
+    """The crowd test also asks the last 15 minutes: a quiet service (0.1 reports a minute) whose CUSUM
+    run has been open for 12 hours on a mild rise from many reporters is then flooded with 115 reports a
+    minute from 3 clients. Summed since the run began, the reporters above expected still cover 30% of
+    the excess; over the window they do not, and no incident opens."""
+    series = Series(60, warmup_days=1.0)
+    series.history(48, 0.1)
+    series.history(12, 0.3, seed=2)
+    assert series.detector.state.cusum[0] > 0.0
+    statuses = [series.feed(115.0, reporters=3.0) for _ in range(21)]
+    assert set(statuses) == {"up"}
+    assert series.opened == 0
