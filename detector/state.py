@@ -10,6 +10,7 @@ operation. The fields cannot be rebound (the dataclass is frozen); write into th
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -28,8 +29,10 @@ FORMAT_VERSION = 4
 """2: ``excess`` (the windowed count above expected) and the burst counts added; 3: ``excess_since``
 added (a version-2 state loads with it unknown); 4: ``reporter_excess`` added (an older state loads with
 it 0: no crowd above expected yet)."""
-APPENDED_SINCE = {2: ("excess_since", "reporter_excess"), 3: ("reporter_excess",)}
-"""The last rows each older version lacks."""
+OLDEST_VERSION = 2
+APPENDED_ROWS = (("excess_since", 3, math.nan), ("reporter_excess", 4, 0.0))
+"""The rows appended since the oldest version: name, the version that added it, and the value a state
+saved before that loads it with."""
 _HEADER = struct.Struct("<4sHH")
 _MAGIC = b"DWDS"
 
@@ -80,11 +83,11 @@ class DetectorState:
     severity: np.ndarray
     last_bucket: np.ndarray
     excess_since: np.ndarray
+    """The bucket from which the windowed excess has been above 0 without a break (NaN: it is not): where
+    the rise an alarm opens on began."""
     reporter_excess: np.ndarray
     """Distinct reporters above expected over the last ``excess_window_seconds``, weighted as ``excess``:
     the crowd behind the windowed excess."""
-    """The bucket from which the windowed excess has been above 0 without a break (NaN: it is not): where
-    the rise an alarm opens on began."""
     rows: np.ndarray = field(init=False, repr=False, compare=False)
     """All of the above as one (``STATE_ROWS``, n) block; the fields are views of it."""
 
@@ -136,12 +139,12 @@ class DetectorState:
         if len(blob) < _HEADER.size:
             raise InputError("detector state is truncated")
         magic, version, _ = _HEADER.unpack_from(blob)
-        if magic != _MAGIC or (version != FORMAT_VERSION and version not in APPENDED_SINCE):
+        if magic != _MAGIC or not OLDEST_VERSION <= version <= FORMAT_VERSION:
             raise InputError(f"detector state has an unknown format (version {version})")
         values = np.frombuffer(blob, dtype="<f8", offset=_HEADER.size)
-        missing = APPENDED_SINCE.get(version, ())
+        missing = [value for _, added, value in APPENDED_ROWS if added > version]
         if missing and values.size == STATE_ROWS - len(missing):
-            values = np.append(values, [np.nan if name == "excess_since" else 0.0 for name in missing])
+            values = np.append(values, missing)
         if values.size != STATE_ROWS:
             raise InputError(f"detector state holds {values.size} numbers, expected {STATE_ROWS}")
         self.rows[:, i] = values
